@@ -1,0 +1,56 @@
+"""Typed exceptions. Library code raises these; only the CLI turns them into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FactionsError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class ScenarioError(FactionsError):
+    """A scenario file or override cannot be loaded (missing, unreadable, cyclic, malformed)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where, what, and how to fix it."""
+
+    path: str
+    message: str
+    value: object = None
+    line: int | None = None
+    hint: str | None = None
+
+    def render(self, source: str | None = None) -> str:
+        where = source or "<scenario>"
+        if self.line is not None:
+            where += f":{self.line}"
+        text = f"{where}: {self.path or '(top level)'}: {self.message}"
+        if self.value is not None:
+            shown = repr(self.value)
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
+            text += f"\n    got: {shown}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class ScenarioValidationError(ScenarioError):
+    """A scenario was read but breaks the schema; carries every problem found."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        head = f"invalid scenario ({count} problem{'s' if count != 1 else ''})"
+        return head + "\n" + "\n".join(p.render(self.source) for p in self.problems)
+
+
+class ExperimentError(FactionsError):
+    """An experiment or results folder cannot be used as asked."""

@@ -1,0 +1,112 @@
+"""Applying the scenario's dated exogenous events to the model.
+
+History enters the model only here, as changes to the environment (war, setbacks, patrons'
+presence and policy, shocks, the leader's absence, mergers, arms, congresses, army committees).
+No event names a faction to purge: who falls, and when, is the mechanisms' business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from factions.calendar import parse_month
+from factions.mechanisms import loyalty
+from factions.scenario import events as ev
+from factions.state import Status
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
+
+
+def _war(model: FactionModel, event: ev.War, key: str) -> None:
+    model.war_until = parse_month(event.end)
+    model.war_pretext = event.pretext
+
+
+def _setback(model: FactionModel, event: ev.Setback, key: str) -> None:
+    model.pretext = max(model.pretext, event.magnitude)
+
+
+def _presence(model: FactionModel, event: ev.PatronPresence, key: str) -> None:
+    patron = model.patron_index[event.patron]
+    model.ramps[patron] = (
+        float(model.presence[patron]),
+        model.month,
+        event.level,
+        event.over_months,
+    )
+
+
+def _policy(model: FactionModel, event: ev.PatronPolicy, key: str) -> None:
+    patron = model.patron_index[event.patron]
+    for field in ("protection", "willingness", "encouragement"):
+        value = getattr(event, field)
+        if value is not None:
+            getattr(model, field)[patron] = value
+
+
+def _shock(model: FactionModel, event: ev.IdeologicalShock, key: str) -> None:
+    if event.factions:
+        hit = np.array([model.faction_index[f] for f in event.factions])
+    else:
+        hit = np.array([f for f in range(model.n_factions) if f != model.leader_faction])
+    loyalty.ideological_shock(model, hit, event.magnitude)
+    model.opening_until[hit] = np.maximum(
+        model.opening_until[hit], model.month + event.opening_months - 1
+    )
+
+
+def _absence(model: FactionModel, event: ev.LeaderAbsence, key: str) -> None:
+    model.absent_until = model.month + event.months - 1
+
+
+def _merger(model: FactionModel, event: ev.Merger, key: str) -> None:
+    faction = model.faction_index[event.faction]
+    newcomers = model.pending[key]
+    cadres = model.cadres
+    model.set_status(newcomers, Status.ACTIVE)
+    if event.military and len(newcomers):
+        share = cadres.prominence[newcomers] / cadres.prominence[newcomers].sum()
+        cadres.military[newcomers] += event.military * share
+    top = newcomers[np.argsort(-cadres.prominence[newcomers], kind="stable")[: event.seats]]
+    cadres.seat[top] = True
+    entries = event.members // model.members.scale
+    model.members.add(entries, np.full(entries, faction, dtype=np.int8), event.loyalty)
+
+
+def _arms(model: FactionModel, event: ev.ArmsTransfer, key: str) -> None:
+    cadres = model.cadres
+    hit = (cadres.faction == model.faction_index[event.faction]) & cadres.in_office()
+    cadres.military[hit] *= 1.0 + event.fraction
+
+
+def _congress(model: FactionModel, event: ev.Congress, key: str) -> None:
+    model.congress_due = (key, event.seats)
+
+
+def _committees(model: FactionModel, event: ev.ArmyPartyCommittees, key: str) -> None:
+    model.army_committee_rate = event.rate
+
+
+HANDLERS: dict[str, Callable] = {
+    "war": _war,
+    "setback": _setback,
+    "patron_presence": _presence,
+    "patron_policy": _policy,
+    "ideological_shock": _shock,
+    "leader_absence": _absence,
+    "merger": _merger,
+    "arms_transfer": _arms,
+    "congress": _congress,
+    "army_party_committees": _committees,
+}
+
+
+def apply(model: FactionModel, key: str, event: ev._Event) -> None:
+    """Apply one event and record it in the event log."""
+    HANDLERS[event.kind](model, event, key)
+    faction = getattr(event, "faction", None)
+    model.log(event.kind, model.faction_index.get(faction, -1), None, event.note or key)

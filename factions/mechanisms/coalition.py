@@ -1,0 +1,50 @@
+"""The ruling coalition at decision points (Acemoglu, Egorov & Sonin 2008).
+
+Every ``interval`` months, and after a congress or an elimination, the leader's camp asks which
+factions it can rule without: the least-power self-enforcing coalition that is winning within the
+standing factions and, with ``leader_constrained``, contains the leader's own faction. Factions
+outside it become targets of purges. When no such coalition exists the leader is too weak to rule
+without anyone, and nobody is a target. With the mechanism disabled the leader treats every
+rival faction as a target (no coalition reasoning at all).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from factions.theory.aes import ruling_coalition
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
+
+POWER_FLOOR = 1e-9  # AES needs positive powers; a standing faction with nothing has almost none
+
+
+def is_decision_point(model: FactionModel) -> bool:
+    p = model.spec.mechanisms.coalition
+    return model.month_index % p.interval == 0 or model.coalition_stale
+
+
+def update_coalition(model: FactionModel) -> None:
+    """Recompute ``model.in_coalition`` from the current powers."""
+    p = model.spec.mechanisms.coalition
+    standing = np.flatnonzero(model.standing)
+    in_coalition = np.zeros(model.n_factions, dtype=bool)
+    leader = model.leader_faction
+    if not p.enabled:
+        in_coalition[leader] = True
+    else:
+        powers = {int(f): max(float(model.power[f]), POWER_FLOOR) for f in standing}
+        names = {str(f): v for f, v in powers.items()}
+        must = str(leader) if p.leader_constrained and leader in powers else None
+        members = ruling_coalition(names, p.alpha, must_include=must)
+        chosen = standing if members is None else [int(m) for m in members]
+        in_coalition[chosen] = True
+    changed = not np.array_equal(in_coalition, model.in_coalition)
+    model.in_coalition = in_coalition
+    model.coalition_stale = False
+    if changed:
+        label = "+".join(model.faction_ids[f] for f in np.flatnonzero(in_coalition))
+        model.log("coalition", None, None, f"ruling coalition: {label}")

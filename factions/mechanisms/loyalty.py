@@ -1,0 +1,85 @@
+"""Monthly loyalty dynamics of cadres and of the rank-and-file.
+
+Loyalty to the leader moves, each month, by the sum of:
+
+* the leader's charisma, scaled by the leader's faction's legitimacy (Weber 1922; the
+  "on-the-spot guidance" style of mass leadership);
+* mass indoctrination, a pull toward full loyalty (compulsory study groups: Armstrong 2003);
+* conformity: a pull toward the faction's mean, in proportion to its cohesion, and toward one's
+  ties' mean (DeGroot 1974 averaging over the patronage network);
+* a patron's encouragement of its clients' independence, in proportion to its presence;
+* idiosyncratic noise.
+
+Purges of one's ties cost loyalty at once (fear turned to resentment; Wintrobe 1998 on the
+loyalty-repression trade-off): see :func:`fear_shock`, called by the purge mechanism.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
+
+
+def update_cadres(model: FactionModel) -> None:
+    p = model.spec.mechanisms.loyalty
+    if not p.enabled:
+        return
+    cadres = model.cadres
+    office = cadres.in_office()
+    loyalty = cadres.loyalty
+    faction = cadres.faction
+    counts = np.bincount(faction[office], minlength=model.n_factions)
+    sums = np.bincount(faction[office], loyalty[office], minlength=model.n_factions)
+    faction_mean = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    strength = model.ties.strength(office)
+    tie_sum = model.ties.sum_over_ties(loyalty, office)
+    tie_mean = np.divide(tie_sum, strength, out=loyalty.copy(), where=strength > 0)
+    pull_up = p.charisma_pull * model.charisma * model.legitimacy[model.leader_faction]
+    pull_up += p.indoctrination
+    encouragement = model.encouragement_of_faction()
+    delta = (
+        pull_up * (1.0 - loyalty)
+        + p.faction_pull * model.cohesion[faction] * (faction_mean[faction] - loyalty)
+        + p.network_pull * (tie_mean - loyalty)
+        - encouragement[faction] * loyalty
+    )
+    if p.noise > 0:
+        delta += p.noise * model.rng.standard_normal(cadres.n)
+    np.clip(loyalty + delta * office, 0.0, 1.0, out=loyalty)
+
+
+def update_members(model: FactionModel) -> None:
+    """Indoctrination and noise on the rank-and-file (vectorised over all entries)."""
+    p = model.spec.mechanisms.loyalty
+    if not p.enabled:
+        return
+    members = model.members
+    loyalty = members.loyalty
+    loyalty += np.float32(p.indoctrination) * (np.float32(1.0) - loyalty)
+    np.clip(loyalty, 0.0, 1.0, out=loyalty)
+
+
+def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
+    """Cadres whose ties were just arrested lose loyalty in proportion to the lost tie weight."""
+    p = model.spec.mechanisms.loyalty
+    if not p.enabled or p.fear == 0 or len(arrested) == 0:
+        return
+    hit = np.zeros(model.cadres.n)
+    hit[arrested] = 1.0
+    lost = model.ties.sum_over_ties(hit)
+    strength = model.ties.strength()
+    share = np.divide(lost, strength, out=np.zeros_like(lost), where=strength > 0)
+    loyalty = model.cadres.loyalty
+    np.clip(loyalty - p.fear * np.minimum(share, 1.0) * loyalty, 0.0, 1.0, out=loyalty)
+
+
+def ideological_shock(model: FactionModel, factions: np.ndarray, magnitude: float) -> None:
+    """A shock to the leader's legitimacy among the cadres of ``factions`` (e.g. the 1956
+    denunciation of Stalin's personality cult): each loses ``magnitude`` of its loyalty."""
+    cadres = model.cadres
+    hit = np.isin(cadres.faction, factions) & cadres.in_office()
+    cadres.loyalty[hit] *= 1.0 - magnitude

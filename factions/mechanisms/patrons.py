@@ -1,0 +1,82 @@
+"""Foreign patrons: their presence over time, the protection it gives, and interventions.
+
+A patron's presence (troops, advisers) moves along linear ramps set by dated events. Presence
+shields its client factions from purges (protection) and, when a client is being purged, the
+patron may intervene: the campaign halts for ``halt_months`` and a share of the client's purged
+cadres are restored (the September 1956 Soviet–Chinese delegation that forced the rehabilitation
+of the August plotters: Lankov 2005, ch. 6). A patron does not intervene again before
+``cooldown`` months have passed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from factions.state import Status
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
+
+RECENT_ARRESTS = 3  # months: arrests this recent count as an ongoing purge
+
+
+def update_presence(model: FactionModel) -> None:
+    """Advance every patron's presence along its current ramp."""
+    for patron, (start, begin, target, months) in list(model.ramps.items()):
+        progress = min(1.0, (model.month - begin + 1) / months)
+        model.presence[patron] = start + (target - start) * progress
+        if progress >= 1.0:
+            del model.ramps[patron]
+
+
+def intervene(model: FactionModel) -> None:
+    p = model.spec.mechanisms.patrons
+    if not p.enabled:
+        return
+    month = model.month
+    cadres = model.cadres
+    recent = np.bincount(
+        cadres.origin[cadres.arrested_at >= month - RECENT_ARRESTS + 1],
+        minlength=model.n_factions,
+    )
+    attacked = model.standing & (
+        ((model.campaign_until >= month) & (model.halted_until < month)) | (recent > 0)
+    )
+    for patron in range(len(model.patron_ids)):
+        if model.next_intervention[patron] > month:
+            continue
+        clients = attacked & (model.faction_patron == patron)
+        if not clients.any():
+            continue
+        affinity = model.patron_affinity[clients].max()
+        hazard = p.intervention_rate * model.willingness[patron] * model.presence[patron]
+        if model.rng.random() >= hazard * affinity:
+            continue
+        model.next_intervention[patron] = month + p.cooldown
+        for f in np.flatnonzero(clients):
+            _halt_and_restore(model, int(f), patron)
+
+
+def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:
+    p = model.spec.mechanisms.patrons
+    cadres = model.cadres
+    model.halted_until[faction] = model.month + p.halt_months
+    model.campaign_until[faction] = -1
+    purged = np.flatnonzero(
+        (cadres.origin == faction)
+        & np.isin(cadres.status, [Status.ARRESTED, Status.EXILED, Status.DEMOTED])
+    )
+    count = int(round(p.restore_share * len(purged)))
+    restored = model.rng.choice(purged, size=count, replace=False) if count else purged[:0]
+    model.log(
+        "intervention",
+        faction,
+        None,
+        f"{model.patron_ids[patron]} halts the purge; {count} restored",
+    )
+    model.set_status(restored, Status.REHABILITATED)
+    cadres.faction[restored] = faction
+    for i in restored:
+        model.log("rehabilitation", faction, int(i), f"restored by {model.patron_ids[patron]}")

@@ -1,0 +1,109 @@
+"""Faction power and the transfer of offices from the purged to loyalists.
+
+Power is the gamma of Acemoglu, Egorov & Sonin (2008): the capacity to impose outcomes in a
+contest inside the elite. It combines shares of armed force, central-committee seats, foreign
+patron backing, legitimacy and mass membership, with weights from the scenario. Armed force is
+counted after the leader's control of the army (party committees, political officers): a share
+``army_control`` of every other faction's force answers to the leader.
+
+When a cadre is removed from office, the seat passes to the most loyal, most prominent cadre of
+the ruling coalition without one, and the armed units to the leader's faction in proportion to
+prominence: the purger gains what the purged lose.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
+
+
+def _share(values: np.ndarray, standing: np.ndarray) -> np.ndarray | None:
+    values = np.where(standing, values, 0.0)
+    total = values.sum()
+    return values / total if total > 0 else None
+
+
+def effective_military(model: FactionModel) -> np.ndarray:
+    """Armed force per faction after the leader's control of the army."""
+    cadres, office = model.cadres, model.cadres.in_office()
+    raw = np.bincount(cadres.faction[office], cadres.military[office], minlength=model.n_factions)
+    control = model.army_control
+    leader = model.leader_faction
+    others = raw.sum() - raw[leader]
+    effective = raw * (1.0 - control)
+    effective[leader] = raw[leader] + control * others
+    return effective
+
+
+def patron_backing(model: FactionModel) -> np.ndarray:
+    """Presence of each faction's patron times the patron's affinity with the faction."""
+    backing = np.zeros(model.n_factions)
+    has = model.faction_patron >= 0
+    backing[has] = model.presence[model.faction_patron[has]] * model.patron_affinity[has]
+    return backing
+
+
+def seats_per_faction(model: FactionModel) -> np.ndarray:
+    cadres = model.cadres
+    holders = cadres.seat & cadres.in_office()
+    return np.bincount(cadres.faction[holders], minlength=model.n_factions)
+
+
+def faction_power(model: FactionModel) -> np.ndarray:
+    """Power shares of the standing factions (zero for eliminated ones; sums to 1)."""
+    p = model.spec.mechanisms.power
+    standing = model.standing
+    components = [
+        (p.military_weight, effective_military(model)),
+        (p.seats_weight, seats_per_faction(model).astype(float)),
+        (p.patron_weight, patron_backing(model)),
+        (p.legitimacy_weight, model.legitimacy),
+        (p.members_weight, model.members.counts(model.n_factions).astype(float)),
+    ]
+    gamma = np.zeros(model.n_factions)
+    total_weight = 0.0
+    for weight, values in components:
+        share = _share(values, standing)
+        if weight > 0 and share is not None:
+            gamma += weight * share
+            total_weight += weight
+    if total_weight == 0 or gamma.sum() == 0:
+        gamma = standing.astype(float)
+    return gamma / gamma.sum()
+
+
+def grow_legitimacy(model: FactionModel) -> None:
+    """The leader's faction gains legitimacy with the leader's charisma (Weber's routinised
+    charisma; the cult of the partisan record in North Korea: Armstrong 2003)."""
+    p = model.spec.mechanisms.power
+    if not p.enabled:
+        return
+    f = model.leader_faction
+    model.legitimacy[f] += p.legitimacy_growth * model.charisma * (1.0 - model.legitimacy[f])
+
+
+def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
+    """Give the seats and armed units of ``removed`` cadres to loyalists."""
+    if len(removed) == 0:
+        return
+    cadres = model.cadres
+    force = cadres.military[removed].sum()
+    vacated = int(np.count_nonzero(cadres.seat[removed]))
+    cadres.military[removed] = 0.0
+    cadres.seat[removed] = False
+    office = cadres.in_office()
+    if force > 0:
+        heirs = np.flatnonzero(office & (cadres.faction == model.leader_faction))
+        if len(heirs):
+            share = cadres.prominence[heirs] / cadres.prominence[heirs].sum()
+            cadres.military[heirs] += force * share
+    if vacated:
+        eligible = np.flatnonzero(office & ~cadres.seat & model.in_coalition[cadres.faction])
+        if len(eligible):
+            score = cadres.loyalty[eligible] * cadres.prominence[eligible]
+            chosen = eligible[np.argsort(-score, kind="stable")[:vacated]]
+            cadres.seat[chosen] = True

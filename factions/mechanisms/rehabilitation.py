@@ -1,0 +1,34 @@
+"""Rehabilitation: purged cadres who were not executed may return to office.
+
+It was not uncommon in Leninist regimes for the demoted or exiled to be brought back to
+responsible posts (history.md; for North Korea, Lankov 2002). A returning cadre of a faction that
+no longer exists returns as a member of the leader's camp.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from factions.state import Status
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
+
+
+def rehabilitate(model: FactionModel) -> None:
+    p = model.spec.mechanisms.rehabilitation
+    if not p.enabled or p.rate == 0:
+        return
+    cadres = model.cadres
+    purged = (cadres.status == Status.DEMOTED) | (cadres.status == Status.EXILED)
+    chosen = np.flatnonzero(purged & (model.rng.random(cadres.n) < p.rate))
+    if len(chosen) == 0:
+        return
+    gone = ~model.standing[cadres.faction[chosen]]
+    cadres.faction[chosen[gone]] = model.leader_faction
+    model.set_status(chosen, Status.REHABILITATED)
+    cadres.loyalty[chosen] = np.maximum(cadres.loyalty[chosen], p.loyalty)
+    for i in chosen:
+        model.log("rehabilitation", int(cadres.faction[i]), int(i), "returned to office")

@@ -1,0 +1,168 @@
+"""Cross-field checks that the per-field schema cannot express.
+
+Each returns :class:`~factions.errors.Problem` records with the dotted path of the offending
+field, so that the loader can point at the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from factions.calendar import parse_month
+from factions.errors import Problem
+from factions.scenario.schema import Scenario
+from factions.scenario.types import MAX_SUPER_INDIVIDUALS
+
+
+def _unknown(kind: str, value: str, known: list[str], path: str) -> Problem:
+    close = difflib.get_close_matches(value, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"known {kind}s: {', '.join(known) or '-'}"
+    return Problem(path, f"unknown {kind}", value, hint=hint)
+
+
+def check_span(s: Scenario) -> list[Problem]:
+    if s.end_month <= s.start_month:
+        return [Problem("end", f"must be after start ({s.start})", s.end)]
+    return []
+
+
+def check_references(s: Scenario) -> list[Problem]:
+    """Factions and patrons named anywhere must be declared."""
+    factions, patrons = list(s.factions), list(s.patrons)
+    problems = []
+    if s.leader.faction not in s.factions:
+        problems.append(_unknown("faction", s.leader.faction, factions, "leader.faction"))
+    for fid, faction in s.factions.items():
+        if faction.patron is not None and faction.patron not in s.patrons:
+            problems.append(_unknown("patron", faction.patron, patrons, f"factions.{fid}.patron"))
+        if len(faction.notables) > faction.cadres:
+            problems.append(
+                Problem(
+                    f"factions.{fid}.notables",
+                    f"{len(faction.notables)} notables but only {faction.cadres} cadres",
+                    hint="raise `cadres` or list fewer notables",
+                )
+            )
+    for key, event in s.events.items():
+        for field in ("faction", "patron"):
+            value = getattr(event, field, None)
+            known = factions if field == "faction" else patrons
+            if value is not None and value not in known:
+                problems.append(_unknown(field, value, known, f"events.{key}.{field}"))
+        for i, fid in enumerate(getattr(event, "factions", [])):
+            if fid not in s.factions:
+                problems.append(_unknown("faction", fid, factions, f"events.{key}.factions.{i}"))
+    for i, pattern in enumerate(s.patterns):
+        fid = getattr(pattern, "faction", None)
+        if fid is not None and fid not in s.factions:
+            problems.append(_unknown("faction", fid, factions, f"patterns.{i}.faction"))
+    for pair in s.network.across_pairs:
+        ends = pair.split("-")
+        if len(ends) != 2 or any(e not in s.factions for e in ends):
+            problems.append(
+                Problem(
+                    f"network.across_pairs.{pair}",
+                    "must name two declared factions as 'a-b'",
+                    pair,
+                    hint=f"factions: {', '.join(factions)}",
+                )
+            )
+    names = [n.name for f in s.factions.values() for n in f.notables]
+    if s.leader.name not in names:
+        problems.append(
+            Problem(
+                "leader.name",
+                f"must be one of the notables of faction '{s.leader.faction}'",
+                s.leader.name,
+                hint="list the leader first among the faction's notables",
+            )
+        )
+    return problems
+
+
+def check_dates(s: Scenario) -> list[Problem]:
+    """Events and patterns must fall inside the simulated span."""
+    problems = []
+
+    def inside(path: str, value: str | None) -> None:
+        if value is not None and not s.start_month <= parse_month(value) <= s.end_month:
+            problems.append(
+                Problem(path, f"must lie within the scenario's span {s.start}..{s.end}", value)
+            )
+
+    for key, event in s.events.items():
+        inside(f"events.{key}.date", event.date)
+        end = getattr(event, "end", None)
+        inside(f"events.{key}.end", end)
+        if end is not None and parse_month(end) < parse_month(event.date):
+            problems.append(Problem(f"events.{key}.end", "must not be before `date`", end))
+    for i, pattern in enumerate(s.patterns):
+        for field in ("earliest", "latest", "start", "end", "date"):
+            inside(f"patterns.{i}.{field}", getattr(pattern, field, None))
+        pairs = (("earliest", "latest"), ("start", "end"), ("count_min", "count_max"))
+        for low, high in pairs:
+            lo, hi = getattr(pattern, low, None), getattr(pattern, high, None)
+            if lo is not None and hi is not None:
+                lo_v = parse_month(lo) if isinstance(lo, str) else lo
+                hi_v = parse_month(hi) if isinstance(hi, str) else hi
+                if hi_v < lo_v:
+                    problems.append(Problem(f"patterns.{i}.{high}", f"must not be below {low}", hi))
+    return problems
+
+
+def check_sizes(s: Scenario) -> list[Problem]:
+    """Refuse sizes that would exhaust memory, before anything is allocated."""
+    problems = []
+    entries = s.membership.capacity // s.membership.scale
+    if entries > MAX_SUPER_INDIVIDUALS:
+        problems.append(
+            Problem(
+                "membership.scale",
+                f"capacity/scale = {entries:,} array entries exceeds {MAX_SUPER_INDIVIDUALS:,}",
+                s.membership.scale,
+                hint="raise `scale` (members per entry) or lower `capacity`",
+            )
+        )
+    if s.membership.initial > s.membership.capacity:
+        problems.append(
+            Problem("membership.initial", "must not exceed `capacity`", s.membership.initial)
+        )
+    total = sum(f.cadres for f in s.factions.values()) + sum(
+        getattr(e, "cadres", 0) for e in s.events.values()
+    )
+    for key, event in s.events.items():
+        seats = getattr(event, "seats", 0) if event.kind == "congress" else 0
+        if seats > total:
+            problems.append(
+                Problem(f"events.{key}.seats", f"more seats than cadres ({total})", seats)
+            )
+    if s.committee.initial_seats > total:
+        problems.append(
+            Problem("committee.initial_seats", f"more seats than cadres ({total})", total)
+        )
+    return problems
+
+
+def check_probabilities(s: Scenario) -> list[Problem]:
+    """Execution and exile are shares of one sentence: they must sum to at most 1."""
+    purge = s.mechanisms.purge
+    if purge.execution + purge.exile > 1.0:
+        return [
+            Problem(
+                "mechanisms.purge.exile",
+                "execution + exile must not exceed 1 (the rest are demotions)",
+                purge.exile,
+            )
+        ]
+    return []
+
+
+def cross_checks(s: Scenario) -> list[Problem]:
+    """Every cross-field problem of a schema-valid scenario."""
+    return [
+        *check_span(s),
+        *check_references(s),
+        *check_dates(s),
+        *check_sizes(s),
+        *check_probabilities(s),
+    ]

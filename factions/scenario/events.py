@@ -1,0 +1,159 @@
+"""The registry of exogenous event kinds.
+
+History enters the model only through these dated events: a war, a setback to blame on someone, a
+patron's troops arriving or leaving, a patron's change of policy, an ideological shock, the
+leader's absence, a merger of parties, a transfer of arms, a congress. None of them says who is
+purged: that is the model's business. Each kind is a pydantic model; the ``kind`` field selects it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factions.scenario.types import (
+    MAX_CADRES_PER_FACTION,
+    MAX_MEMBERS,
+    MAX_SEATS,
+    Identifier,
+    Month,
+    Months,
+    NonNegative,
+    Probability,
+)
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: Month = Field(description="Month the event happens, 'YYYY-MM'.")
+    enabled: bool = Field(True, description="Set false to remove the event (counterfactuals).")
+    note: str = Field("", description="What happened, in words, for the event log.")
+    source: str = Field("", description="Where the date and magnitude come from.")
+
+
+class War(_Event):
+    """A war from `date` to `end`: failures to blame are in the air while it lasts."""
+
+    kind: Literal["war"]
+    end: Month = Field(description="Month the war ends (armistice).")
+    pretext: Probability = Field(0.3, description="Pretext level for purges while the war lasts.")
+    mobilisation: NonNegative = Field(
+        0.5, description="Monthly growth of military force, as a share, summed over the war."
+    )
+
+
+class Setback(_Event):
+    """A failure someone can be blamed for (a military reverse, an economic crisis)."""
+
+    kind: Literal["setback"]
+    magnitude: Probability = Field(description="Pretext it gives to a purge, decaying afterwards.")
+
+
+class PatronPresence(_Event):
+    """A patron's troops or advisers arrive or leave: presence moves linearly to `level`."""
+
+    kind: Literal["patron_presence"]
+    patron: Identifier
+    level: Probability = Field(description="Presence reached at the end of the ramp.")
+    over_months: Months = Field(1, description="Length of the linear ramp.")
+
+
+class PatronPolicy(_Event):
+    """A patron changes course (its leader dies, it turns on its clients or backs them)."""
+
+    kind: Literal["patron_policy"]
+    patron: Identifier
+    protection: Probability | None = None
+    willingness: Probability | None = None
+    encouragement: Probability | None = None
+
+
+class IdeologicalShock(_Event):
+    """A shock to the leader's legitimacy among some factions (e.g. de-Stalinization)."""
+
+    kind: Literal["ideological_shock"]
+    factions: list[Identifier] = Field(
+        default_factory=list, description="Factions hit; empty means every faction but the leader's."
+    )
+    magnitude: Probability = Field(description="Share of loyalty lost by the cadres hit.")
+    opening_months: Annotated[int, Field(ge=0, le=120)] = Field(
+        6, description="Months during which a challenge is possible."
+    )
+
+
+class LeaderAbsence(_Event):
+    """The leader is abroad: purges pause, and rivals have an opening."""
+
+    kind: Literal["leader_absence"]
+    months: Months
+
+
+class Merger(_Event):
+    """Another party (or a returning group) joins a faction: cadres, members and seats."""
+
+    kind: Literal["merger"]
+    faction: Identifier
+    cadres: Annotated[int, Field(ge=0, le=MAX_CADRES_PER_FACTION)] = 0
+    members: Annotated[int, Field(ge=0, le=MAX_MEMBERS)] = 0
+    seats: Annotated[int, Field(ge=0, le=MAX_SEATS)] = Field(
+        0, description="Central-committee seats added for the newcomers."
+    )
+    military: NonNegative = 0.0
+    loyalty: Probability = Field(0.3, description="Mean loyalty of the newcomers.")
+
+
+class ArmsTransfer(_Event):
+    """A faction's armed force changes by `fraction` of itself (−0.9: disarmed; +1: doubled)."""
+
+    kind: Literal["arms_transfer"]
+    faction: Identifier
+    fraction: Annotated[float, Field(ge=-1.0, le=100.0, allow_inf_nan=False)]
+
+
+class Congress(_Event):
+    """A party congress: the central committee is re-elected with `seats` full members."""
+
+    kind: Literal["congress"]
+    seats: Annotated[int, Field(ge=1, le=MAX_SEATS)]
+    candidates: Annotated[int, Field(ge=0, le=MAX_SEATS)] = 0
+
+
+class ArmyPartyCommittees(_Event):
+    """Party committees are set up inside the army: the leader's control of force rises faster."""
+
+    kind: Literal["army_party_committees"]
+    rate: Probability = Field(description="Monthly share of remaining force brought under control.")
+
+
+Event = Annotated[
+    War
+    | Setback
+    | PatronPresence
+    | PatronPolicy
+    | IdeologicalShock
+    | LeaderAbsence
+    | Merger
+    | ArmsTransfer
+    | Congress
+    | ArmyPartyCommittees,
+    Field(discriminator="kind"),
+]
+
+#: kind name -> event model, for documentation and for tools.
+EVENT_KINDS: dict[str, type[_Event]] = {
+    cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
+    for cls in (
+        War,
+        Setback,
+        PatronPresence,
+        PatronPolicy,
+        IdeologicalShock,
+        LeaderAbsence,
+        Merger,
+        ArmsTransfer,
+        Congress,
+        ArmyPartyCommittees,
+    )
+}

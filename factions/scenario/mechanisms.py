@@ -1,0 +1,166 @@
+"""Parameters of each mechanism. Each has ``enabled`` so it can be switched off for ablation.
+
+The rules themselves live in ``factions/mechanisms/``; ``docs/model.md`` gives each parameter's
+unit, range, default and the theory it comes from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factions.scenario.types import Months, NonNegative, Probability
+
+Rate = Probability  # a monthly rate or probability
+
+
+class _Mechanism(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+
+
+class LoyaltyParams(_Mechanism):
+    """Monthly loyalty dynamics of cadres and members."""
+
+    charisma_pull: Rate = Field(0.01, description="Pull toward 1, times the leader's charisma.")
+    indoctrination: Rate = Field(0.004, description="Pull toward 1 from study groups and the cult.")
+    faction_pull: Rate = Field(0.05, description="Pull toward the faction mean, times cohesion.")
+    network_pull: Rate = Field(0.05, description="Pull toward the mean of one's ties.")
+    fear: Probability = Field(0.3, description="Loyalty lost when all of one's ties are purged.")
+    noise: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = Field(
+        0.01, description="Standard deviation of monthly idiosyncratic change."
+    )
+
+
+class PowerParams(_Mechanism):
+    """Faction power: a weighted sum of shares (the gamma of Acemoglu, Egorov & Sonin 2008)."""
+
+    military_weight: NonNegative = 0.35
+    seats_weight: NonNegative = 0.25
+    patron_weight: NonNegative = 0.2
+    legitimacy_weight: NonNegative = 0.1
+    members_weight: NonNegative = 0.1
+    legitimacy_growth: Rate = Field(
+        0.01, description="Monthly growth of the leader faction's legitimacy, times charisma."
+    )
+
+
+class CoalitionParams(_Mechanism):
+    """The ruling coalition (Acemoglu, Egorov & Sonin 2008)."""
+
+    alpha: Annotated[float, Field(ge=0.5, lt=1.0, allow_inf_nan=False)] = Field(
+        0.5, description="Share of power a coalition needs to win."
+    )
+    interval: Months = Field(6, description="Months between decision points.")
+    leader_constrained: bool = Field(
+        True, description="Only coalitions containing the leader's faction are considered."
+    )
+
+
+class PurgeParams(_Mechanism):
+    """Elite purges: launch (Svolik 2012), spread along ties, trials and sentences."""
+
+    launch_rate: Rate = Field(0.2, description="Monthly hazard of a campaign against a target.")
+    pretext_half_life: Months = Field(6, description="Half-life of a setback's pretext.")
+    established_share: Probability = Field(
+        0.6, description="Leader-camp power share above which no pretext is needed (Svolik)."
+    )
+    established_width: Annotated[float, Field(gt=0.0, le=0.5, allow_inf_nan=False)] = 0.05
+    campaign_months: Months = Field(9, description="Mean length of a campaign.")
+    spread: Rate = Field(0.15, description="Monthly arrest probability per arrested tie.")
+    direct_arrest: Rate = Field(0.04, description="Monthly arrest probability in a campaign.")
+    trial_delay: Months = Field(4, description="Mean months from arrest to sentence.")
+    execution: Probability = Field(0.3, description="Share of sentences that are death.")
+    exile: Probability = Field(0.3, description="Share sent to the patron's country, if any.")
+    collateral: Probability = Field(
+        0.2, description="Spread to ties in non-target factions, relative to `spread`."
+    )
+
+
+class RankAndFileParams(_Mechanism):
+    """Rank-and-file purge waves that follow an elite campaign."""
+
+    wave_share: Probability = Field(
+        0.12, description="Share of members leaning to the target expelled when a campaign starts."
+    )
+
+
+class ChallengeParams(_Mechanism):
+    """Challenges to the leader: opening, coalition, contest (Tullock 1980)."""
+
+    rate: Rate = Field(0.25, description="Monthly hazard for a threatened faction in an opening.")
+    loyalty_threshold: Probability = Field(0.5, description="Only less loyal factions challenge.")
+    decisiveness: Annotated[float, Field(gt=0.0, le=20.0, allow_inf_nan=False)] = Field(
+        3.0, description="Exponent r of the contest success function."
+    )
+    ally_tie_threshold: NonNegative = Field(
+        0.5, description="Cross ties per sqrt(n_a n_b) above which threatened factions ally."
+    )
+    flight: Probability = Field(0.2, description="Share of challengers who flee after failure.")
+    exposure: NonNegative = Field(4.0, description="Multiplier of purge hazard after failure.")
+    exposure_months: Months = 24
+    spontaneous: Probability = Field(0.0, description="Opening level outside any opening event.")
+
+
+class PatronParams(_Mechanism):
+    """Patron protection and intervention on behalf of clients."""
+
+    intervention_rate: Rate = Field(0.5, description="Monthly hazard, times willingness * presence.")
+    halt_months: Months = Field(12, description="Months a halted campaign stays halted.")
+    restore_share: Probability = Field(0.3, description="Share of the client's purged restored.")
+    cooldown: Months = Field(36, description="Months before the patron intervenes again.")
+
+
+class RehabilitationParams(_Mechanism):
+    """Purged (not executed) cadres returning to office."""
+
+    rate: Rate = Field(0.003, description="Monthly probability for a demoted or exiled cadre.")
+    loyalty: Probability = Field(0.7, description="Loyalty on return.")
+
+
+class CooptationParams(_Mechanism):
+    """Cadres of rival factions switching to the leader's camp."""
+
+    rate: Rate = Field(0.01, description="Monthly probability, times loyalty above the threshold.")
+    threshold: Probability = Field(0.6, description="Loyalty above which a cadre may switch.")
+
+
+class CongressParams(_Mechanism):
+    """Congresses re-elect the central committee by power and loyalty."""
+
+    power_weight: NonNegative = Field(1.0, description="Exponent on the faction's power share.")
+    loyalty_weight: NonNegative = Field(1.0, description="Exponent on the cadre's loyalty.")
+    prominence_weight: NonNegative = Field(1.0, description="Exponent on prominence.")
+    size_weight: NonNegative = Field(
+        1.0, description="Exponent on faction size in cadres (1 = proportional)."
+    )
+
+
+class RecruitmentParams(_Mechanism):
+    """Mass-party growth, recruitment of loyalists, and the party inside the army."""
+
+    growth_rate: Rate = Field(0.05, description="Logistic growth rate of membership, per month.")
+    leader_share: Probability = Field(0.5, description="Share of recruits leaning to the leader.")
+    army_control: Rate = Field(
+        0.004, description="Monthly share of others' force brought under the leader's control."
+    )
+
+
+class Mechanisms(BaseModel):
+    """All mechanisms, each switchable for ablation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    loyalty: LoyaltyParams = LoyaltyParams()
+    power: PowerParams = PowerParams()
+    coalition: CoalitionParams = CoalitionParams()
+    purge: PurgeParams = PurgeParams()
+    rank_and_file: RankAndFileParams = RankAndFileParams()
+    challenge: ChallengeParams = ChallengeParams()
+    patrons: PatronParams = PatronParams()
+    rehabilitation: RehabilitationParams = RehabilitationParams()
+    cooptation: CooptationParams = CooptationParams()
+    congress: CongressParams = CongressParams()
+    recruitment: RecruitmentParams = RecruitmentParams()

@@ -1,0 +1,88 @@
+"""Historical patterns a scenario declares it should reproduce.
+
+Each pattern is checked run by run (pass or fail); a pattern holds for an ensemble when its pass
+rate reaches ``min_pass_rate``. Patterns are calibration targets and validation checks, never
+inputs: the model does not read them while it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factions.scenario.types import (
+    MAX_MEMBERS,
+    MAX_SEATS,
+    Identifier,
+    Month,
+    Probability,
+)
+
+
+class _Pattern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    source: str = ""
+    min_pass_rate: Probability = Field(0.5, description="Share of runs that must pass.")
+
+
+class EliminatedFirst(_Pattern):
+    """`faction` is the first faction eliminated (ties count for each tied faction)."""
+
+    kind: Literal["eliminated_first"]
+    faction: Identifier
+
+
+class EliminationWindow(_Pattern):
+    """`faction` is eliminated between `earliest` and `latest` (inclusive, whole months)."""
+
+    kind: Literal["elimination_window"]
+    faction: Identifier
+    earliest: Month
+    latest: Month
+    historical: Month | None = Field(None, description="The historical date, shown in summaries.")
+
+
+class Survives(_Pattern):
+    """`faction` is still standing at the horizon."""
+
+    kind: Literal["survives"]
+    faction: Identifier
+
+
+class EventCount(_Pattern):
+    """Between `start` and `end`, the number of events of `event` lies in [`count_min`, `count_max`]."""
+
+    kind: Literal["event_count"]
+    event: str = Field(description="An event kind of the event log, e.g. 'challenge'.")
+    start: Month
+    end: Month
+    count_min: Annotated[int, Field(ge=0)] = 1
+    count_max: Annotated[int, Field(ge=0)] = 1
+
+
+class CongressSeats(_Pattern):
+    """At the congress held in `date`'s year and month, `faction` wins `seats` ± `tolerance`."""
+
+    kind: Literal["congress_seats"]
+    date: Month
+    faction: Identifier
+    seats: Annotated[int, Field(ge=0, le=MAX_SEATS)]
+    tolerance: Annotated[int, Field(ge=0, le=MAX_SEATS)] = 3
+
+
+class Membership(_Pattern):
+    """Party membership at `date` is within `tolerance` (relative) of `members`."""
+
+    kind: Literal["membership"]
+    date: Month
+    members: Annotated[int, Field(ge=1, le=MAX_MEMBERS)]
+    tolerance: Probability = 0.25
+
+
+Pattern = Annotated[
+    EliminatedFirst | EliminationWindow | Survives | EventCount | CongressSeats | Membership,
+    Field(discriminator="kind"),
+]

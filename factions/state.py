@@ -1,0 +1,126 @@
+"""Struct-of-arrays state of the cadres and of the rank-and-file membership.
+
+Every per-agent quantity is a numpy array indexed by cadre (or member entry), so that each
+mechanism is a vectorised function over the whole population. The Mesa agents in
+:mod:`factions.agents` are thin views onto these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class Status(IntEnum):
+    """Where a cadre stands. Active and rehabilitated cadres hold office; the others do not."""
+
+    PENDING = 0  # not yet in the party (arrives with a merger)
+    ACTIVE = 1
+    ARRESTED = 2
+    EXECUTED = 3
+    EXILED = 4  # fled or sent to the patron's country
+    DEMOTED = 5
+    REHABILITATED = 6
+
+
+#: Status changes the model may make; anything else is a bug (tested as an invariant).
+LEGAL_TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
+    {
+        (Status.PENDING, Status.ACTIVE),  # a merger brings the cadre in
+        (Status.ACTIVE, Status.ARRESTED),
+        (Status.REHABILITATED, Status.ARRESTED),
+        (Status.ACTIVE, Status.EXILED),  # flight after a failed challenge
+        (Status.REHABILITATED, Status.EXILED),
+        (Status.ARRESTED, Status.EXECUTED),
+        (Status.ARRESTED, Status.EXILED),
+        (Status.ARRESTED, Status.DEMOTED),
+        (Status.ARRESTED, Status.REHABILITATED),  # released on a patron's intervention
+        (Status.EXILED, Status.REHABILITATED),
+        (Status.DEMOTED, Status.REHABILITATED),
+    }
+)
+
+IN_OFFICE = (Status.ACTIVE, Status.REHABILITATED)
+PURGED = (Status.ARRESTED, Status.EXECUTED, Status.EXILED, Status.DEMOTED)
+
+NOT_YET = -1  # month sentinel: no such month (yet)
+
+
+@dataclass
+class CadreState:
+    """Per-cadre arrays. ``n`` includes cadres that enter later through mergers."""
+
+    faction: np.ndarray  # int, current faction index
+    origin: np.ndarray  # int, faction at entry
+    loyalty: np.ndarray  # float in [0, 1]
+    military: np.ndarray  # float >= 0, armed force commanded
+    prominence: np.ndarray  # float in (0, 1]
+    seat: np.ndarray  # bool, full member of the central committee
+    status: np.ndarray  # int8, a Status
+    entered: np.ndarray  # int, month index of entry (NOT_YET while pending)
+    left: np.ndarray  # int, month the cadre first left office (NOT_YET: never)
+    arrested_at: np.ndarray  # int, month of the last arrest
+    sentence_due: np.ndarray  # int, month the arrested cadre is sentenced
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.faction)
+
+    def in_office(self) -> np.ndarray:
+        """Boolean mask of cadres holding office (active or rehabilitated)."""
+        s = self.status
+        return (s == Status.ACTIVE) | (s == Status.REHABILITATED)
+
+    def label(self, i: int) -> str:
+        """The cadre's historical name, or a stable id."""
+        return self.names[i] or f"cadre-{i}"
+
+    def set_status(self, idx: np.ndarray, new: Status, month: int) -> None:
+        """Move cadres to ``new``; keep ``left``/``entered`` consistent."""
+        if len(idx) == 0:
+            return
+        self.status[idx] = new
+        if new in IN_OFFICE:
+            entered = self.entered[idx]
+            self.entered[idx] = np.where(entered == NOT_YET, month, entered)
+        elif new == Status.ARRESTED or new == Status.EXILED:
+            left = self.left[idx]
+            self.left[idx] = np.where(left == NOT_YET, month, left)
+
+
+@dataclass
+class Membership:
+    """The rank-and-file: one entry per ``scale`` members (super-individuals when scale > 1)."""
+
+    leaning: np.ndarray  # int8 faction index each entry leans to
+    loyalty: np.ndarray  # float32 loyalty to the leader
+    alive: np.ndarray  # bool, the entry is currently a member
+    scale: int
+
+    @classmethod
+    def empty(cls, slots: int, scale: int) -> Membership:
+        return cls(
+            leaning=np.zeros(slots, dtype=np.int8),
+            loyalty=np.zeros(slots, dtype=np.float32),
+            alive=np.zeros(slots, dtype=bool),
+            scale=scale,
+        )
+
+    def counts(self, n_factions: int) -> np.ndarray:
+        """Members per faction (in persons, not entries)."""
+        return np.bincount(self.leaning[self.alive], minlength=n_factions) * self.scale
+
+    def total(self) -> int:
+        return int(np.count_nonzero(self.alive)) * self.scale
+
+    def add(self, count: int, leaning: np.ndarray, loyalty: float) -> int:
+        """Enrol up to ``count`` entries with the given leanings; return how many fit."""
+        free = np.flatnonzero(~self.alive)[:count]
+        k = len(free)
+        self.alive[free] = True
+        self.leaning[free] = leaning[:k]
+        self.loyalty[free] = loyalty
+        return k

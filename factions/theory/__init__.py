@@ -1,0 +1,1 @@
+"""Game-theoretic baselines the simulation is checked against."""
