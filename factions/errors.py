@@ -46,10 +46,14 @@ class ScenarioValidationError(ScenarioError):
         self.source = source
         super().__init__(self.render())
 
-    def render(self) -> str:
+    def render(self, limit: int = 12) -> str:
+        """One screen: the first ``limit`` problems and a count of the rest."""
         count = len(self.problems)
         head = f"invalid scenario ({count} problem{'s' if count != 1 else ''})"
-        return head + "\n" + "\n".join(p.render(self.source) for p in self.problems)
+        shown = [p.render(self.source) for p in self.problems[:limit]]
+        if count > limit:
+            shown.append(f"... and {count - limit} more (fix these first)")
+        return head + "\n" + "\n".join(shown)
 
 
 class ExperimentError(FactionsError):

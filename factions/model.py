@@ -88,6 +88,11 @@ class FactionModel(mesa.Model):
         self._schedule = self._events_by_month()
         self.power = power.faction_power(self)
         congress.elect(self, spec.committee.initial_seats)
+        self.initial_cadres = {
+            "loyalty": self.cadres.loyalty.copy(),
+            "military": self.cadres.military.copy(),
+            "seat": self.cadres.seat.copy(),
+        }
         self.power = power.faction_power(self)
         coalition.update_coalition(self)
 
@@ -110,6 +115,7 @@ class FactionModel(mesa.Model):
         self.challenge_cooldown = np.full(n, NOT_YET)
         self.opening_until = np.full(n, NOT_YET)
         self.in_coalition = np.ones(n, dtype=bool)
+        self.enemy = np.zeros(n, dtype=bool)  # factions the leader has begun to purge
         self.coalition_stale = False
         self.leader_faction = self.faction_index[self.spec.leader.faction]
         self.charisma = self.spec.leader.charisma

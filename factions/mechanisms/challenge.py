@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.mechanisms import purge
 from factions.mechanisms.power import transfer_offices
 from factions.state import Status
 
@@ -61,8 +62,7 @@ def attempt(model: FactionModel) -> None:
         return
     month = model.month
     loyalty = mean_loyalty(model)
-    threatened = model.standing & ~model.in_coalition & (model.challenge_cooldown < month)
-    threatened[model.leader_faction] = False
+    threatened = purge.targets(model) & (model.challenge_cooldown < month)
     disloyal = threatened & (loyalty < p.loyalty_threshold)
     hazard = p.rate * opening(model) * (1.0 - loyalty)
     fires = np.flatnonzero(disloyal & (model.rng.random(model.n_factions) < hazard))

@@ -6,6 +6,11 @@ standing factions and, with ``leader_constrained``, contains the leader's own fa
 outside it become targets of purges. When no such coalition exists the leader is too weak to rule
 without anyone, and nobody is a target. With the mechanism disabled the leader treats every
 rival faction as a target (no coalition reasoning at all).
+
+A faction the leader has begun to purge is an *enemy* for good: it cannot credibly commit not to
+retaliate, so it is no longer a potential partner (the commitment problem behind AES's
+elimination of excluded players, and Svolik 2012, ch. 3). Enemies stay targets and are left out
+of later coalition computations.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ def is_decision_point(model: FactionModel) -> bool:
 def update_coalition(model: FactionModel) -> None:
     """Recompute ``model.in_coalition`` from the current powers."""
     p = model.spec.mechanisms.coalition
-    standing = np.flatnonzero(model.standing)
+    standing = np.flatnonzero(model.standing & ~model.enemy)
     in_coalition = np.zeros(model.n_factions, dtype=bool)
     leader = model.leader_faction
     if not p.enabled:

@@ -53,8 +53,8 @@ def feasibility(model: FactionModel) -> float:
 
 
 def targets(model: FactionModel) -> np.ndarray:
-    """Boolean mask of factions the leader may purge now."""
-    mask = model.standing & ~model.in_coalition
+    """Boolean mask of factions the leader may purge now: outside the coalition, or enemies."""
+    mask = model.standing & (~model.in_coalition | model.enemy)
     mask[model.leader_faction] = False
     return mask
 
@@ -82,6 +82,7 @@ def start_campaign(model: FactionModel, faction: int) -> None:
     p = model.spec.mechanisms.purge
     length = int(model.rng.geometric(1.0 / p.campaign_months))
     model.campaign_until[faction] = model.month + length
+    model.enemy[faction] = True
     reason = "exposed" if model.exposed_until[faction] >= model.month else "pretext or strength"
     model.log("purge_campaign", faction, None, f"campaign of about {length} months ({reason})")
     cadres = model.cadres

@@ -159,10 +159,6 @@ def check_probabilities(s: Scenario) -> list[Problem]:
 
 def cross_checks(s: Scenario) -> list[Problem]:
     """Every cross-field problem of a schema-valid scenario."""
-    return [
-        *check_span(s),
-        *check_references(s),
-        *check_dates(s),
-        *check_sizes(s),
-        *check_probabilities(s),
-    ]
+    span = check_span(s)
+    dates = [] if span else check_dates(s)  # with a broken span every date would be "outside"
+    return [*span, *check_references(s), *dates, *check_sizes(s), *check_probabilities(s)]

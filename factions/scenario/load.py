@@ -11,7 +11,6 @@ import difflib
 import hashlib
 import json
 import logging
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -150,17 +149,12 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any]) -> d
 # --------------------------------------------------------------------------- validation
 
 
-def _reject_non_finite(node: Any, path: str = "") -> list[Problem]:
-    """TOML allows nan and inf; a scenario never does."""
-    if isinstance(node, float) and not math.isfinite(node):
-        return [Problem(path, "must be a finite number", node, hint="remove nan/inf")]
-    if isinstance(node, Mapping):
-        return [
-            p for k, v in node.items() for p in _reject_non_finite(v, f"{path}.{k}".strip("."))
-        ]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in _reject_non_finite(v, f"{path}[{i}]")]
-    return []
+def _value_schema(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of the values of a mapping (``dict[str, X]``), if ``node`` is one."""
+    if isinstance(node.get("additionalProperties"), dict):
+        return node["additionalProperties"]
+    patterns = node.get("patternProperties")
+    return next(iter(patterns.values())) if patterns else None
 
 
 def _allowed_keys(schema: dict[str, Any], loc: tuple[Any, ...], doc: Any) -> list[str]:
@@ -186,8 +180,8 @@ def _allowed_keys(schema: dict[str, Any], loc: tuple[Any, ...], doc: Any) -> lis
         elif part in node.get("properties", {}):
             node = deref(node["properties"][part])
             doc = doc.get(part) if isinstance(doc, Mapping) else None
-        elif isinstance(node.get("additionalProperties"), dict):
-            node = deref(node["additionalProperties"])
+        elif _value_schema(node) is not None:
+            node = deref(_value_schema(node))
             doc = doc.get(part) if isinstance(doc, Mapping) else None
         elif "anyOf" in node:
             options = [deref(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
@@ -251,14 +245,12 @@ def validate(
     document: dict[str, Any], source: str | None = None, text: str | None = None
 ) -> Scenario:
     """Validate a merged document; raise :class:`ScenarioValidationError` listing every problem."""
-    problems = _reject_non_finite(document)
-    if not problems:
-        try:
-            scenario = Scenario.model_validate(document)
-        except ValidationError as exc:
-            problems = [_problem_from_error(e, document, text) for e in exc.errors()]
-        else:
-            problems = cross_checks(scenario)
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as exc:
+        problems = [_problem_from_error(e, document, text) for e in exc.errors()]
+    else:
+        problems = cross_checks(scenario)
     problems = [_with_line(p, text) for p in problems]
     if problems:
         raise ScenarioValidationError(problems, source)

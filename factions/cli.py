@@ -1,0 +1,213 @@
+"""The ``factions`` command. Only this module prints; the library raises and logs.
+
+Errors the user can fix (bad scenario, bad override, unknown name, unusable folder) exit with
+status 2 and a message naming what is wrong and how to fix it, without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from factions import __version__
+from factions.errors import FactionsError, ScenarioValidationError
+
+EXIT_USAGE = 2
+
+EPILOG = """\b
+Examples:
+  factions run korea-1945                      # the flagship scenario, figures and summary
+  factions run korea-1945 --replicates 500 --seed 1 --workers 2
+  factions run korea-1945 --set factions.yanan.military=0.6 --out results/yanan-armed
+  factions scenarios list
+  factions scenarios show korea-no-war         # fully resolved after `extends`
+  factions scenarios check scenarios/*.toml
+  factions validate korea-1945 --replicates 200
+"""
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn library errors into a message on stderr and exit status 2."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except FactionsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="factions")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Agent-based simulation of factional politics inside a ruling party."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ----------------------------------------------------------------------------------- run
+
+_set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario value by dotted path (repeatable).",
+)
+
+
+def _progress_bar(total: int, label: str):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="run", file=sys.stderr, disable=None)
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+        if done >= _total:
+            bar.close()
+
+    return update
+
+
+def _simulate(scenario: str, replicates: int, seed: int, workers: int, overrides):
+    from factions.ensemble import run_ensemble
+    from factions.scenario import load_scenario
+
+    spec = load_scenario(scenario, list(overrides))
+    progress = _progress_bar(replicates, spec.name)
+    return run_ensemble(spec, replicates, seed, workers=workers, progress=progress)
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("-n", "--replicates", default=200, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Root seed.")
+@click.option(
+    "-j", "--workers", default=2, show_default=True, type=click.IntRange(1), help="Processes."
+)
+@_set_option
+@click.option(
+    "-o", "--out", type=click.Path(file_okay=False), help="Results folder [results/SCENARIO]."
+)
+@click.option("--figures/--no-figures", default=True, show_default=True)
+@friendly_errors
+def run(scenario, replicates, seed, workers, overrides, out, figures):
+    """Run REPLICATES replicates of SCENARIO (a bundled name or a .toml path)."""
+    from factions.summary import render, summarise
+
+    results = _simulate(scenario, replicates, seed, workers, overrides)
+    results.manifest["command"] = sys.argv
+    results.manifest["overrides"] = list(overrides)
+    summary = summarise(results)
+    folder = Path(out or Path("results") / results.scenario.name)
+    results.save(folder, summary)
+    click.echo(render(summary))
+    click.echo(f"\nresults: {folder}/ (Parquet tables, summary.json, manifest.json)")
+    if figures:
+        from factions.plots import write_default_figures
+
+        for path in write_default_figures(results, folder / "figures"):
+            click.echo(f"figure: {path}")
+
+
+@main.command()
+@click.argument("target")
+@click.option("-n", "--replicates", default=200, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0))
+@click.option("-j", "--workers", default=2, show_default=True, type=click.IntRange(1))
+@_set_option
+@friendly_errors
+def validate(target, replicates, seed, workers, overrides):
+    """Score a scenario (simulated now) or a results folder against its declared patterns."""
+    from factions.results import Results
+    from factions.summary import render, summarise
+
+    path = Path(target)
+    if path.is_dir():
+        results = Results.load(path)
+    else:
+        results = _simulate(target, replicates, seed, workers, overrides)
+    summary = summarise(results)
+    click.echo(render(summary))
+    held = sum(p["holds"] for p in summary["patterns"])
+    click.echo(f"\n{held}/{len(summary['patterns'])} patterns hold")
+
+
+# ----------------------------------------------------------------------------------- scenarios
+
+
+@main.group()
+def scenarios() -> None:
+    """List, show, check scenario files, and print their JSON Schema."""
+
+
+@scenarios.command("list")
+@friendly_errors
+def scenarios_list():
+    """The bundled scenarios."""
+    from factions.scenario import list_bundled, load_scenario
+
+    for name in list_bundled():
+        spec = load_scenario(name)
+        click.echo(f"{name:<28}{spec.title}")
+
+
+@scenarios.command("show")
+@click.argument("scenario")
+@_set_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
+@friendly_errors
+def scenarios_show(scenario, overrides, as_json):
+    """Print SCENARIO fully resolved (after `extends` and overrides)."""
+    from factions.scenario import load_scenario
+    from factions.scenario.render import to_toml
+
+    spec = load_scenario(scenario, list(overrides))
+    data = spec.model_dump(mode="json", exclude_none=True)
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else to_toml(data))
+    click.echo(f"# hash: {spec.hash}" if not as_json else "", nl=not as_json)
+
+
+@scenarios.command("check")
+@click.argument("files", nargs=-1, required=True)
+def scenarios_check(files):
+    """Validate scenario FILES; exit 2 if any is invalid."""
+    from factions.scenario import load_scenario
+
+    failed = 0
+    for name in files:
+        try:
+            spec = load_scenario(name)
+        except ScenarioValidationError as exc:
+            failed += 1
+            click.echo(exc.render(), err=True)
+        except FactionsError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+        else:
+            click.echo(f"ok   {name} ({spec.name}, {spec.hash[:12]})")
+    if failed:
+        click.echo(f"{failed} of {len(files)} scenario files invalid", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@scenarios.command("schema")
+def scenarios_schema():
+    """Print the JSON Schema of scenario files (for editors)."""
+    from factions.scenario import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Monte Carlo ensembles: many replicates of one scenario, serial or in parallel.
+
+Tasks carry (resolved scenario, replicate indices, root seed) and return small tidy tables, never
+live models, so any ``concurrent.futures.Executor`` can run them. Results are assembled in
+replicate order, so they do not depend on the executor or on the number of workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from factions.model import FactionModel
+from factions.results import Results
+from factions.scenario import Scenario, load_scenario
+from factions.seeds import replicate_seed, spawn_key_text
+from factions.tables import TABLES, run_tables
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def run_replicate(spec: Scenario, root_seed: int, replicate: int) -> dict[str, pd.DataFrame]:
+    """Run one replicate; return its tables (``runs`` included)."""
+    seed = replicate_seed(root_seed, replicate)
+    model = FactionModel(spec, rng=seed).run()
+    tables = run_tables(model, replicate)
+    tables["runs"] = pd.DataFrame(
+        {
+            "run_id": [replicate],
+            "replicate": [replicate],
+            "seed": [spawn_key_text(seed)],
+            "scenario_hash": [spec.hash],
+        }
+    )
+    return tables
+
+
+def run_batch(spec: Scenario, root_seed: int, replicates: Sequence[int]) -> dict[str, pd.DataFrame]:
+    """Run several replicates in one task and concatenate their tables."""
+    parts = [run_replicate(spec, root_seed, r) for r in replicates]
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+
+
+def _batches(replicates: int, workers: int) -> list[list[int]]:
+    size = max(1, min(25, replicates // (4 * max(workers, 1)) or 1))
+    return [list(range(i, min(i + size, replicates))) for i in range(0, replicates, size)]
+
+
+def run_ensemble(
+    scenario: Scenario | str,
+    replicates: int = 200,
+    seed: int = 0,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int | None = 1,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Results:
+    """Run ``replicates`` replicates of ``scenario`` and return their tables.
+
+    ``workers`` > 1 runs them on local processes (``None``: one per CPU); ``executor`` accepts any
+    ``concurrent.futures.Executor`` instead (a Dask ``Client.get_executor()`` for instance).
+    ``progress(done, total)`` is called as batches finish. Same scenario and seed, same results.
+    """
+    spec = load_scenario(scenario, overrides) if isinstance(scenario, str) else scenario
+    if overrides and not isinstance(scenario, str):
+        raise ValueError("pass overrides with a scenario name, or apply them when loading")
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
+    workers = os.cpu_count() or 1 if workers is None else workers
+    batches = _batches(replicates, workers)
+    own = executor is None and workers > 1
+    pool = ProcessPoolExecutor(max_workers=workers) if own else executor
+    log.info("running %d replicates of %s on %s", replicates, spec.name, pool or "1 process")
+    try:
+        parts = _collect(spec, seed, batches, pool, progress, replicates)
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
+    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+    return Results.from_tables(spec, tables, root_seed=seed)
+
+
+def _collect(spec, seed, batches, pool, progress, total) -> list[dict[str, pd.DataFrame]]:
+    results: list[dict[str, pd.DataFrame] | None] = [None] * len(batches)
+    done = 0
+    if pool is None:
+        for i, batch in enumerate(batches):
+            results[i] = run_batch(spec, seed, batch)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        return results  # type: ignore[return-value]
+    futures = {pool.submit(run_batch, spec, seed, batch): i for i, batch in enumerate(batches)}
+    from concurrent.futures import as_completed
+
+    for future in as_completed(futures):
+        i = futures[future]
+        results[i] = future.result()
+        done += len(batches[i])
+        if progress:
+            progress(done, total)
+    return results  # type: ignore[return-value]

@@ -1,0 +1,113 @@
+"""The results of an ensemble: tidy tables, a manifest, and a folder format to keep them in.
+
+A results folder holds one Parquet file per table (``runs``, ``factions``, ``timeseries``,
+``events``, ``congresses``, ``cadres``), ``summary.json`` and ``manifest.json``. It is written
+to a temporary folder and renamed into place, so a failure never leaves half a folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from factions.errors import ExperimentError
+from factions.scenario import Scenario
+from factions.scenario.load import validate
+from factions.tables import TABLES
+
+log = logging.getLogger(__name__)
+
+DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "lifelines")
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, this library and its main dependencies."""
+    found = {"python": platform.python_version()}
+    for name in ("factions", *DEPENDENCIES):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+@dataclass
+class Results:
+    """Tables of one ensemble, with the scenario that produced them."""
+
+    scenario: Scenario
+    tables: dict[str, pd.DataFrame]
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_tables(
+        cls, scenario: Scenario, tables: dict[str, pd.DataFrame], root_seed: int
+    ) -> Results:
+        manifest = {
+            "scenario": scenario.name,
+            "scenario_hash": scenario.hash,
+            "root_seed": root_seed,
+            "replicates": int(tables["runs"]["run_id"].nunique()),
+            "start": scenario.start,
+            "end": scenario.end,
+            "versions": versions(),
+            "resolved_scenario": scenario.model_dump(mode="json"),
+        }
+        return cls(scenario, tables, manifest)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def save(self, folder: str | Path, summary: dict[str, Any] | None = None) -> Path:
+        """Write the folder atomically; refuse to overwrite a folder that is not a results one."""
+        folder = Path(folder)
+        if folder.exists() and not (folder / "manifest.json").exists() and any(folder.iterdir()):
+            raise ExperimentError(
+                f"{folder} exists and is not a results folder; choose another --out"
+            )
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            for name in TABLES:
+                self.tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+            if summary is not None:
+                (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+            (staging / "manifest.json").write_text(json.dumps(self.manifest, indent=2))
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.replace(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        log.info("wrote results to %s", folder)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Results:
+        """Read a results folder written by :meth:`save`."""
+        folder = Path(folder)
+        manifest_path = folder / "manifest.json"
+        if not manifest_path.is_file():
+            raise ExperimentError(f"{folder} is not a results folder (no manifest.json)")
+        manifest = json.loads(manifest_path.read_text())
+        scenario = validate(manifest["resolved_scenario"], source=str(manifest_path))
+        tables = {}
+        for name in TABLES:
+            path = folder / f"{name}.parquet"
+            if not path.is_file():
+                raise ExperimentError(f"{folder} is missing {path.name}")
+            tables[name] = pd.read_parquet(path)
+        return cls(scenario, tables, manifest)

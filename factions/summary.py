@@ -1,0 +1,145 @@
+"""The ensemble summary: who was eliminated, when, in what order, beside the historical record.
+
+Elimination dates are summarised with Kaplan–Meier estimates (lifelines), so that runs in which a
+faction outlives the horizon count as right-censored, never as eliminated at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+
+from factions.calendar import format_month
+from factions.results import Results
+from factions.validate import score
+
+
+def km_median_month(durations: np.ndarray, observed: np.ndarray) -> float:
+    """Kaplan–Meier median duration in months (``inf`` when the curve never reaches 0.5)."""
+    fitter = KaplanMeierFitter().fit(durations, event_observed=observed)
+    return float(fitter.median_survival_time_)
+
+
+def elimination_orders(results: Results) -> Counter:
+    """How often each order of eliminations occurs ('a > b' means a then b; '=' ties)."""
+    f = results.factions[results.factions["eliminated"]].sort_values(["run_id", "eliminated_at"])
+    orders: Counter = Counter()
+    for run_id in results.runs["run_id"]:
+        rows = f[f["run_id"] == run_id]
+        steps = [
+            "=".join(sorted(group["faction"]))
+            for _, group in rows.groupby("eliminated_at", sort=True)
+        ]
+        orders[" > ".join(steps) or "(none)"] += 1
+    return orders
+
+
+def _historical_dates(results: Results) -> dict[str, str]:
+    return {
+        p.faction: p.historical
+        for p in results.scenario.patterns
+        if p.kind == "elimination_window" and p.historical
+    }
+
+
+def faction_rows(results: Results) -> list[dict[str, Any]]:
+    spec = results.scenario
+    f = results.factions
+    runs = len(results.runs)
+    first = f[f["eliminated"]].groupby("run_id")["eliminated_at"].transform("min")
+    is_first = f[f["eliminated"]][f[f["eliminated"]]["eliminated_at"] == first]
+    historical = _historical_dates(results)
+    rows = []
+    for fid in spec.faction_ids:
+        mine = f[f["faction"] == fid]
+        median = km_median_month(mine["duration_months"].to_numpy(), mine["eliminated"].to_numpy())
+        rows.append(
+            {
+                "faction": fid,
+                "label": spec.factions[fid].label,
+                "eliminated_share": float(mine["eliminated"].mean()),
+                "first_share": float((is_first["faction"] == fid).sum() / runs),
+                "median_elimination": (
+                    format_month(spec.start_month + int(median)) if np.isfinite(median) else None
+                ),
+                "historical": historical.get(fid),
+            }
+        )
+    return rows
+
+
+def challenge_stats(results: Results) -> dict[str, Any]:
+    e = results.events
+    runs = results.runs["run_id"]
+    attempts = e[e["kind"] == "challenge"]
+    per_run = attempts.groupby("run_id").size().reindex(runs, fill_value=0)
+    failed = int((e["kind"] == "challenge_failed").sum())
+    interventions = e[e["kind"] == "intervention"].groupby("run_id").size()
+    return {
+        "challenges_per_run": float(per_run.mean()),
+        "runs_with_exactly_one": float((per_run == 1).mean()),
+        "failure_share": float(failed / len(attempts)) if len(attempts) else None,
+        "challengers": Counter(a.split(";")[0][3:] for a in attempts["detail"]).most_common(3),
+        "interventions_per_run": float(interventions.reindex(runs, fill_value=0).mean()),
+    }
+
+
+def congress_seats(results: Results) -> pd.DataFrame:
+    """Median seats per faction at each congress (congress × faction)."""
+    c = results.congresses
+    table = c.groupby(["date", "congress", "faction"])["seats"].median().unstack("faction")
+    return table.reset_index()
+
+
+def summarise(results: Results) -> dict[str, Any]:
+    """The machine-readable summary written to ``summary.json``."""
+    orders = elimination_orders(results)
+    top, count = orders.most_common(1)[0]
+    seats = congress_seats(results)
+    seats["date"] = seats["date"].dt.strftime("%Y-%m")
+    patterns = score(results) if results.scenario.patterns else pd.DataFrame()
+    return {
+        "scenario": results.scenario.name,
+        "scenario_hash": results.scenario.hash,
+        "runs": len(results.runs),
+        "factions": faction_rows(results),
+        "most_common_order": {"order": top, "share": count / len(results.runs)},
+        "orders": dict(orders.most_common(10)),
+        "challenges": challenge_stats(results),
+        "congress_median_seats": seats.to_dict(orient="records"),
+        "patterns": patterns.to_dict(orient="records"),
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    """The summary as a plain-text report (what ``factions run`` prints)."""
+    lines = [f"{summary['scenario']}: {summary['runs']} runs", ""]
+    header = f"{'faction':<22}{'eliminated':>11}{'first':>8}{'median end':>12}{'historical':>12}"
+    lines += [header, "-" * len(header)]
+    for row in summary["factions"]:
+        lines.append(
+            f"{row['label']:<22}{row['eliminated_share']:>11.0%}{row['first_share']:>8.0%}"
+            f"{row['median_elimination'] or 'survives':>12}{row['historical'] or '':>12}"
+        )
+    order = summary["most_common_order"]
+    lines += ["", f"most common order: {order['order']} ({order['share']:.0%} of runs)"]
+    c = summary["challenges"]
+    failure = "-" if c["failure_share"] is None else f"{c['failure_share']:.0%}"
+    lines.append(
+        f"challenges: {c['challenges_per_run']:.2f} per run; exactly one in "
+        f"{c['runs_with_exactly_one']:.0%} of runs; {failure} failed; "
+        f"patron interventions: {c['interventions_per_run']:.2f} per run"
+    )
+    if summary["patterns"]:
+        lines += ["", "historical patterns (pass rate over runs, 95% interval, required):"]
+        for p in summary["patterns"]:
+            mark = "ok  " if p["holds"] else "MISS"
+            lines.append(
+                f"  {mark} {p['description']}: {p['pass_rate']:.0%} "
+                f"[{p['ci_low']:.0%}, {p['ci_high']:.0%}] (≥{p['required']:.0%})"
+            )
+    return "\n".join(lines)

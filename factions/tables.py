@@ -1,0 +1,121 @@
+"""Turn one finished run into small tidy tables (the unit of work of every executor)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from factions.calendar import month_timestamps
+from factions.model import FactionModel
+from factions.observe import SERIES
+from factions.state import NOT_YET, Status
+
+TABLES = ("runs", "factions", "timeseries", "events", "congresses", "cadres")
+
+_FATES = {s.value: s.name.lower() for s in Status}
+
+
+def _dates(months: np.ndarray) -> pd.Series:
+    """Month indices to timestamps, NaT where the month is NOT_YET."""
+    months = np.asarray(months, dtype=np.int64)
+    out = np.full(len(months), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = months != NOT_YET
+    if ok.any():
+        out[ok] = month_timestamps(months[ok]).to_numpy()
+    return pd.Series(out)
+
+
+def faction_table(model: FactionModel, run_id: int) -> pd.DataFrame:
+    spec = model.spec
+    eliminated = model.eliminated_at != NOT_YET
+    duration = np.where(eliminated, model.eliminated_at - spec.start_month, spec.n_months)
+    return pd.DataFrame(
+        {
+            "run_id": run_id,
+            "faction": model.faction_ids,
+            "eliminated": eliminated,
+            "eliminated_at": _dates(model.eliminated_at),
+            "duration_months": duration.astype(np.int64),
+        }
+    )
+
+
+def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
+    spec = model.spec
+    months = np.arange(spec.start_month, spec.start_month + spec.n_months)
+    f = model.n_factions
+    data = {
+        "run_id": run_id,
+        "date": np.repeat(month_timestamps(months).to_numpy(), f),
+        "faction": np.tile(np.array(model.faction_ids, dtype=object), len(months)),
+    }
+    for name in SERIES:
+        data[name] = model.recorder.series[name].reshape(-1)
+    frame = pd.DataFrame(data)
+    for name in ("active_cadres", "seats", "members"):
+        frame[name] = frame[name].astype(np.int64)
+    frame["in_coalition"] = frame["in_coalition"].astype(bool)
+    return frame
+
+
+def event_table(model: FactionModel, run_id: int) -> pd.DataFrame:
+    events = model.recorder.events
+    months = np.array([e[0] for e in events], dtype=np.int64)
+    factions = np.array(model.faction_ids + [None], dtype=object)
+    return pd.DataFrame(
+        {
+            "run_id": run_id,
+            "date": month_timestamps(months) if len(events) else pd.to_datetime([]),
+            "kind": [e[1] for e in events],
+            "faction": factions[[e[2] for e in events]] if events else [],
+            "cadre": [model.cadres.label(e[3]) if e[3] >= 0 else None for e in events],
+            "detail": [e[4] for e in events],
+        }
+    )
+
+
+def congress_table(model: FactionModel, run_id: int) -> pd.DataFrame:
+    rows = [
+        (month, key, fid, int(seats[i]), int(new[i]))
+        for month, key, seats, new in model.recorder.congresses
+        for i, fid in enumerate(model.faction_ids)
+    ]
+    frame = pd.DataFrame(rows, columns=["month", "congress", "faction", "seats", "new_members"])
+    frame.insert(0, "run_id", run_id)
+    frame.insert(1, "date", month_timestamps(frame.pop("month").to_numpy()))
+    return frame
+
+
+def cadre_table(model: FactionModel, run_id: int) -> pd.DataFrame:
+    c = model.cadres
+    entered = c.entered != NOT_YET
+    idx = np.flatnonzero(entered)
+    factions = np.array(model.faction_ids, dtype=object)
+    initial = model.initial_cadres
+    return pd.DataFrame(
+        {
+            "run_id": run_id,
+            "cadre": [c.label(i) for i in idx],
+            "faction": factions[c.origin[idx]],
+            "final_faction": factions[c.faction[idx]],
+            "entered": _dates(c.entered[idx]),
+            "left": _dates(c.left[idx]),
+            "fate": [_FATES[int(s)] for s in c.status[idx]],
+            "prominence": c.prominence[idx],
+            "initial_loyalty": initial["loyalty"][idx],
+            "initial_military": initial["military"][idx],
+            "tie_strength": model.ties.strength()[idx],
+            "initial_seat": initial["seat"][idx],
+        }
+    )
+
+
+def run_tables(model: FactionModel, run_id: int) -> dict[str, pd.DataFrame]:
+    """Every per-run table except ``runs`` (which the runner writes: it knows the seeds)."""
+    return {
+        "factions": faction_table(model, run_id),
+        "timeseries": timeseries_table(model, run_id),
+        "events": event_table(model, run_id),
+        "congresses": congress_table(model, run_id),
+        "cadres": cadre_table(model, run_id),
+    }

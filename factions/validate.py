@@ -1,0 +1,123 @@
+"""Score results against the historical patterns a scenario declares.
+
+Each pattern is evaluated run by run (pass or fail, see :mod:`factions.scenario.patterns`); the
+pass rate over runs comes with a Wilson score interval (Wilson 1927), and a pattern *holds* when
+its pass rate reaches the pattern's ``min_pass_rate``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from factions.calendar import parse_month
+from factions.results import Results
+from factions.scenario import patterns as pt
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion."""
+    if trials == 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    denominator = 1 + z**2 / trials
+    centre = (p + z**2 / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _months(series: pd.Series) -> pd.Series:
+    return series.dt.year * 12 + series.dt.month - 1
+
+
+def _eliminated_first(r: Results, p: pt.EliminatedFirst) -> pd.Series:
+    f = r.factions.assign(m=_months(r.factions["eliminated_at"]))
+    first = f[f["eliminated"]].groupby("run_id")["m"].min()
+    mine = f[f["faction"] == p.faction].set_index("run_id")["m"]
+    return (mine == first.reindex(mine.index)).fillna(False)
+
+
+def _survives(r: Results, p: pt.Survives) -> pd.Series:
+    f = r.factions[r.factions["faction"] == p.faction].set_index("run_id")
+    return ~f["eliminated"]
+
+
+def _window(r: Results, p: pt.EliminationWindow) -> pd.Series:
+    f = r.factions[r.factions["faction"] == p.faction].set_index("run_id")
+    m = _months(f["eliminated_at"])
+    return f["eliminated"] & (m >= parse_month(p.earliest)) & (m <= parse_month(p.latest))
+
+
+def _event_count(r: Results, p: pt.EventCount) -> pd.Series:
+    e = r.events
+    m = _months(e["date"])
+    hit = e[(e["kind"] == p.event) & (m >= parse_month(p.start)) & (m <= parse_month(p.end))]
+    counts = hit.groupby("run_id").size().reindex(r.runs["run_id"], fill_value=0)
+    return (counts >= p.count_min) & (counts <= p.count_max)
+
+
+def _congress_seats(r: Results, p: pt.CongressSeats) -> pd.Series:
+    c = r.congresses
+    at = c[(_months(c["date"]) == parse_month(p.date)) & (c["faction"] == p.faction)]
+    seats = at.set_index("run_id")["seats"].reindex(r.runs["run_id"])
+    return (seats - p.seats).abs() <= p.tolerance
+
+
+def _membership(r: Results, p: pt.Membership) -> pd.Series:
+    t = r.timeseries
+    at = t[_months(t["date"]) == parse_month(p.date)]
+    total = at.groupby("run_id")["members"].sum().reindex(r.runs["run_id"])
+    return (total - p.members).abs() <= p.tolerance * p.members
+
+
+CHECKS: dict[str, Callable[[Results, object], pd.Series]] = {
+    "eliminated_first": _eliminated_first,
+    "survives": _survives,
+    "elimination_window": _window,
+    "event_count": _event_count,
+    "congress_seats": _congress_seats,
+    "membership": _membership,
+}
+
+
+def describe(p: object) -> str:
+    """A one-line statement of a pattern."""
+    if p.description:
+        return p.description
+    fields = p.model_dump(exclude={"kind", "description", "source", "min_pass_rate"})
+    return f"{p.kind}: " + ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
+
+
+def pattern_pass(results: Results) -> pd.DataFrame:
+    """Run × pattern table of booleans (columns numbered like the scenario's patterns)."""
+    columns = {
+        i: CHECKS[p.kind](results, p).astype(bool).to_numpy()
+        for i, p in enumerate(results.scenario.patterns)
+    }
+    return pd.DataFrame(columns, index=results.runs["run_id"].to_numpy())
+
+
+def score(results: Results) -> pd.DataFrame:
+    """Per pattern: pass rate, its 95% interval, the required rate, and whether it holds."""
+    passed = pattern_pass(results)
+    rows = []
+    for i, p in enumerate(results.scenario.patterns):
+        k, n = int(passed[i].sum()), len(passed)
+        low, high = wilson_interval(k, n)
+        rows.append(
+            {
+                "pattern": i,
+                "kind": p.kind,
+                "description": describe(p),
+                "pass_rate": k / n if n else np.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "required": p.min_pass_rate,
+                "holds": bool(n and k / n >= p.min_pass_rate),
+            }
+        )
+    return pd.DataFrame(rows)
+
