@@ -209,5 +209,26 @@ def scenarios_schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["survival", "shares", "timeline"]))
+@click.argument("results", type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Figure file; the format follows the suffix (.png, .svg, .pdf) "
+    "[RESULTS/figures/KIND.png].",
+)
+@friendly_errors
+def plot(kind, results, out):
+    """Draw figure KIND (survival, shares or timeline) from a RESULTS folder."""
+    from factions.plots import save_figure
+    from factions.results import Results
+
+    loaded = Results.load(results)
+    path = Path(out) if out else Path(results) / "figures" / f"{kind}.png"
+    click.echo(f"figure: {save_figure(loaded, kind, path)}")
+
+
 if __name__ == "__main__":
     main()

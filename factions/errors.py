@@ -46,6 +46,10 @@ class ScenarioValidationError(ScenarioError):
         self.source = source
         super().__init__(self.render())
 
+    def __reduce__(self):
+        # Rebuild from the problems, not the rendered text (pickling to worker processes).
+        return type(self), (self.problems, self.source)
+
     def render(self, limit: int = 12) -> str:
         """One screen: the first ``limit`` problems and a count of the rest."""
         count = len(self.problems)

@@ -43,16 +43,16 @@ def mean_loyalty(model: FactionModel) -> np.ndarray:
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:
-    """Cross-faction tie weight among cadres in office, per sqrt(n_a n_b)."""
+    """Cross-faction tie weight among cadres in office, per member of the smaller faction."""
     cadres = model.cadres
     office = cadres.in_office()
     faction = np.where(office, cadres.faction, model.n_factions)
     between = np.zeros((model.n_factions + 1, model.n_factions + 1))
     np.add.at(between, (faction[model.ties.src], faction[model.ties.dst]), model.ties.weight)
     counts = np.bincount(cadres.faction[office], minlength=model.n_factions).astype(float)
-    scale = np.sqrt(np.outer(counts, counts))
+    smaller = np.minimum.outer(counts, counts)
     core = between[:-1, :-1] / 2
-    return np.divide(core, scale, out=np.zeros_like(core), where=scale > 0)
+    return np.divide(core, smaller, out=np.zeros_like(core), where=smaller > 0)
 
 
 def attempt(model: FactionModel) -> None:
@@ -89,6 +89,7 @@ def _fail(model: FactionModel, challengers: np.ndarray, names: str) -> None:
     p = model.spec.mechanisms.challenge
     model.log("challenge_failed", int(challengers[0]), None, f"{names} crushed")
     model.exposed_until[challengers] = model.month + p.exposure_months
+    model.enemy[challengers] = True
     model.pretext = 1.0
     cadres = model.cadres
     pool = np.flatnonzero(cadres.in_office() & np.isin(cadres.faction, challengers))
@@ -104,7 +105,7 @@ def _depose(model: FactionModel, lead: int, names: str) -> None:
     old = model.leader_cadre
     pool = np.flatnonzero(cadres.in_office() & (cadres.faction == lead))
     new = int(pool[np.argmax(cadres.prominence[pool])])
-    model.log("challenge_succeeded", lead, new, f"{names}: leader deposed")
+    model.log("challenge_success", lead, new, f"{names}: leader deposed")
     model.set_status(np.array([old]), Status.EXILED)
     transfer_offices(model, np.array([old]))
     model.leader_cadre = new

@@ -6,8 +6,8 @@ patron backing, legitimacy and mass membership, with weights from the scenario. 
 counted after the leader's control of the army (party committees, political officers): a share
 ``army_control`` of every other faction's force answers to the leader.
 
-When a cadre is removed from office, the seat passes to the most loyal, most prominent cadre of
-the ruling coalition without one, and the armed units to the leader's faction in proportion to
+When a cadre is removed from office, the seat passes to a cadre of the leader's own faction
+without one (the most loyal and prominent first) or, when there is none, of the ruling coalition, and the armed units to the leader's faction in proportion to
 prominence: the purger gains what the purged lose.
 """
 
@@ -104,6 +104,7 @@ def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
     if vacated:
         eligible = np.flatnonzero(office & ~cadres.seat & model.in_coalition[cadres.faction])
         if len(eligible):
-            score = cadres.loyalty[eligible] * cadres.prominence[eligible]
+            own = cadres.faction[eligible] == model.leader_faction
+            score = own + cadres.loyalty[eligible] * cadres.prominence[eligible]
             chosen = eligible[np.argsort(-score, kind="stable")[:vacated]]
             cadres.seat[chosen] = True

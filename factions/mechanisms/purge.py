@@ -10,8 +10,9 @@
   then spreads: every month each cadre of the target is arrested with probability
   ``direct_arrest``, and anyone with ties to the recently arrested with probability
   ``1 - (1 - spread)^w`` (``w`` the weight of such ties; guilt by association, Gregory 2009 on
-  the Great Terror's network logic), reduced by ``collateral`` outside the target faction. The
-  leader's own faction is not purged by the leader.
+  the Great Terror's network logic), reduced by ``collateral`` outside the target faction and by
+  the cadre's patron protection (Soviet Koreans were Soviet citizens, hard to arrest while Soviet
+  advisers were present: Lankov 2002). The leader's own faction is not purged by the leader.
 * **End.** After a trial delay the arrested are sentenced together in a show trial: execution,
   exile to the patron's country (when the faction's patron has a presence), or demotion.
 """
@@ -111,6 +112,7 @@ def spread_arrests(model: FactionModel) -> None:
     prob = 1.0 - (1.0 - p.spread) ** exposure
     prob = np.where(in_target, prob, prob * p.collateral)
     prob = np.where(in_target, 1.0 - (1.0 - prob) * (1.0 - p.direct_arrest), prob)
+    prob *= 1.0 - model.protection_of_faction()[cadres.faction]
     eligible = cadres.in_office() & (cadres.faction != model.leader_faction)
     eligible[model.leader_cadre] = False
     hit = np.flatnonzero(eligible & (model.rng.random(cadres.n) < prob))

@@ -22,7 +22,14 @@ def _unknown(kind: str, value: str, known: list[str], path: str) -> Problem:
 
 def check_span(s: Scenario) -> list[Problem]:
     if s.end_month <= s.start_month:
-        return [Problem("end", f"must be after start ({s.start})", s.end)]
+        return [
+            Problem(
+                "end",
+                f"must be after start ({s.start})",
+                s.end,
+                hint="`start` and `end` are months 'YYYY-MM'; `end` is the last simulated month",
+            )
+        ]
     return []
 
 
@@ -57,18 +64,20 @@ def check_references(s: Scenario) -> list[Problem]:
         if fid is not None and fid not in s.factions:
             problems.append(_unknown("faction", fid, factions, f"patterns.{i}.faction"))
     for pair in s.network.across_pairs:
-        ends = pair.split("-")
-        if len(ends) != 2 or any(e not in s.factions for e in ends):
+        # Faction ids may contain '-' themselves: accept any split into two different ids.
+        splits = [(pair[:i], pair[i + 1 :]) for i, c in enumerate(pair) if c == "-"]
+        if not any(a != b and a in s.factions and b in s.factions for a, b in splits):
             problems.append(
                 Problem(
                     f"network.across_pairs.{pair}",
-                    "must name two declared factions as 'a-b'",
+                    "must name two different declared factions as 'a-b'",
                     pair,
                     hint=f"factions: {', '.join(factions)}",
                 )
             )
-    names = [n.name for f in s.factions.values() for n in f.notables]
-    if s.leader.name not in names:
+    leader_faction = s.factions.get(s.leader.faction)
+    names = [n.name for n in leader_faction.notables] if leader_faction else []
+    if leader_faction is not None and s.leader.name not in names:
         problems.append(
             Problem(
                 "leader.name",
@@ -87,7 +96,12 @@ def check_dates(s: Scenario) -> list[Problem]:
     def inside(path: str, value: str | None) -> None:
         if value is not None and not s.start_month <= parse_month(value) <= s.end_month:
             problems.append(
-                Problem(path, f"must lie within the scenario's span {s.start}..{s.end}", value)
+                Problem(
+                    path,
+                    f"must lie within the scenario's span {s.start}..{s.end}",
+                    value,
+                    hint="move the date inside the span, or widen `start`/`end`",
+                )
             )
 
     for key, event in s.events.items():
@@ -95,7 +109,14 @@ def check_dates(s: Scenario) -> list[Problem]:
         end = getattr(event, "end", None)
         inside(f"events.{key}.end", end)
         if end is not None and parse_month(end) < parse_month(event.date):
-            problems.append(Problem(f"events.{key}.end", "must not be before `date`", end))
+            problems.append(
+                Problem(
+                    f"events.{key}.end",
+                    "must not be before `date`",
+                    end,
+                    hint=f"the event starts in {event.date}",
+                )
+            )
     for i, pattern in enumerate(s.patterns):
         for field in ("earliest", "latest", "start", "end", "date"):
             inside(f"patterns.{i}.{field}", getattr(pattern, field, None))
@@ -106,7 +127,14 @@ def check_dates(s: Scenario) -> list[Problem]:
                 lo_v = parse_month(lo) if isinstance(lo, str) else lo
                 hi_v = parse_month(hi) if isinstance(hi, str) else hi
                 if hi_v < lo_v:
-                    problems.append(Problem(f"patterns.{i}.{high}", f"must not be below {low}", hi))
+                    problems.append(
+                        Problem(
+                            f"patterns.{i}.{high}",
+                            f"must not be below {low}",
+                            hi,
+                            hint=f"{low} is {lo}",
+                        )
+                    )
     return problems
 
 
@@ -125,7 +153,12 @@ def check_sizes(s: Scenario) -> list[Problem]:
         )
     if s.membership.initial > s.membership.capacity:
         problems.append(
-            Problem("membership.initial", "must not exceed `capacity`", s.membership.initial)
+            Problem(
+                "membership.initial",
+                f"must not exceed `capacity` ({s.membership.capacity:,})",
+                s.membership.initial,
+                hint="lower `initial` or raise `capacity`",
+            )
         )
     total = sum(f.cadres for f in s.factions.values()) + sum(
         getattr(e, "cadres", 0) for e in s.events.values()
@@ -134,11 +167,21 @@ def check_sizes(s: Scenario) -> list[Problem]:
         seats = getattr(event, "seats", 0) if event.kind == "congress" else 0
         if seats > total:
             problems.append(
-                Problem(f"events.{key}.seats", f"more seats than cadres ({total})", seats)
+                Problem(
+                    f"events.{key}.seats",
+                    f"more seats than cadres ({total})",
+                    seats,
+                    hint="lower `seats` or raise the factions' `cadres`",
+                )
             )
     if s.committee.initial_seats > total:
         problems.append(
-            Problem("committee.initial_seats", f"more seats than cadres ({total})", total)
+            Problem(
+                "committee.initial_seats",
+                f"more seats than cadres ({total})",
+                s.committee.initial_seats,
+                hint="lower `initial_seats` or raise the factions' `cadres`",
+            )
         )
     return problems
 
@@ -152,6 +195,7 @@ def check_probabilities(s: Scenario) -> list[Problem]:
                 "mechanisms.purge.exile",
                 "execution + exile must not exceed 1 (the rest are demotions)",
                 purge.exile,
+                hint=f"execution is {purge.execution:g}: lower one of the two",
             )
         ]
     return []

@@ -6,11 +6,14 @@ in them is ever evaluated.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
+import functools
 import hashlib
 import json
 import logging
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -52,7 +55,9 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     candidates = []
     looks_like_path = text.endswith(SUFFIX) or "/" in text or "\\" in text
     if looks_like_path:
-        path = Path(text).expanduser()
+        path = Path(text)
+        with contextlib.suppress(RuntimeError):  # '~user' of an unknown user: keep it literal
+            path = path.expanduser()
         if not path.is_absolute() and relative_to is not None:
             candidates.append(relative_to / path)
         candidates.append(path)
@@ -61,12 +66,19 @@ def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
             candidates.append(relative_to / f"{text}{SUFFIX}")
         candidates.append(bundled_dir() / f"{text}{SUFFIX}")
     for candidate in candidates:
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate.resolve()
     known = list_bundled()
     close = difflib.get_close_matches(text, known, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"bundled scenarios: {', '.join(known)}"
     raise ScenarioError(f"scenario {text!r} not found ({hint})")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name too long for the file system: not a scenario we can read
+        return False
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -76,8 +88,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from exc
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: arrays or tables nested too deeply") from exc
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
+        raise ScenarioError(_toml_error(path, text, exc)) from exc
+
+
+def _toml_error(path: Path, text: str, exc: ValueError) -> str:
+    """``file:line: not valid TOML: ...``, the offending line, and a hint."""
+    found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    if not found:
+        return f"{path}: not valid TOML: {exc}"
+    number, column = int(found.group(1)), int(found.group(2))
+    lines = text.splitlines()
+    shown = lines[number - 1] if 0 < number <= len(lines) else ""
+    message = f"{path}:{number}: not valid TOML: {exc}"
+    if shown.strip():
+        message += f"\n    {shown}\n    {' ' * max(column - 1, 0)}^"
+    return (
+        message + '\n    hint: check that line: strings and months need quotes ("1950-06"), '
+        "one `key = value` per line, each table [header] at most once"
+    )
 
 
 # --------------------------------------------------------------------------- extends and overrides
@@ -123,7 +154,7 @@ def parse_override(assignment: str) -> tuple[str, Any]:
         )
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not a TOML value: keep the text
         value = raw.strip()
     return key, value
 
@@ -149,6 +180,19 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any]) -> d
 # --------------------------------------------------------------------------- validation
 
 
+@functools.cache
+def _schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Scenario`, built once (callers must not mutate it)."""
+    return Scenario.model_json_schema()
+
+
+def _deref(node: dict[str, Any]) -> dict[str, Any]:
+    defs = _schema().get("$defs", {})
+    while "$ref" in node:
+        node = defs[node["$ref"].split("/")[-1]]
+    return node
+
+
 def _value_schema(node: dict[str, Any]) -> dict[str, Any] | None:
     """The schema of the values of a mapping (``dict[str, X]``), if ``node`` is one."""
     if isinstance(node.get("additionalProperties"), dict):
@@ -157,81 +201,172 @@ def _value_schema(node: dict[str, Any]) -> dict[str, Any] | None:
     return next(iter(patterns.values())) if patterns else None
 
 
-def _allowed_keys(schema: dict[str, Any], loc: tuple[Any, ...], doc: Any) -> list[str]:
-    """The keys the JSON Schema allows at ``loc`` (for 'did you mean' hints)."""
-    defs = schema.get("$defs", {})
+def _variant(node: dict[str, Any], doc: Any) -> dict[str, Any] | None:
+    """The member of a discriminated union that ``doc`` selects by its ``kind``, if any."""
+    if not isinstance(doc, Mapping):
+        return None
+    discriminator = node["discriminator"]
+    ref = discriminator.get("mapping", {}).get(str(doc.get(discriminator["propertyName"])))
+    return _deref({"$ref": ref}) if ref else None
 
-    def deref(node: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in node:
-            node = defs[node["$ref"].split("/")[-1]]
-        return node
 
-    node = deref(schema)
+def _schema_at(loc: tuple[Any, ...], doc: Any, pick_variant: bool = True) -> dict[str, Any] | None:
+    """The JSON Schema node that describes the field at ``loc`` (None if it cannot be found).
+
+    ``doc`` is the document, used to pick the member of a discriminated union by its ``kind``;
+    with ``pick_variant=False`` the union itself is returned for the last part of ``loc``.
+    """
+    node = _deref(_schema())
     for part in loc:
-        if "discriminator" in node and isinstance(doc, Mapping):
-            mapping = node["discriminator"].get("mapping", {})
-            ref = mapping.get(str(doc.get(node["discriminator"]["propertyName"])))
-            if ref is None:
-                return []
-            node = deref({"$ref": ref})
+        if "discriminator" in node:
+            node = _variant(node, doc)
+            if node is None:
+                return None
         if isinstance(part, int):
-            node = deref(node.get("items", {}))
-            doc = doc[part] if isinstance(doc, list) and part < len(doc) else None
+            node = _deref(node.get("items", {}))
+            doc = doc[part] if isinstance(doc, list) and 0 <= part < len(doc) else None
         elif part in node.get("properties", {}):
-            node = deref(node["properties"][part])
+            node = _deref(node["properties"][part])
             doc = doc.get(part) if isinstance(doc, Mapping) else None
         elif _value_schema(node) is not None:
-            node = deref(_value_schema(node))
+            node = _deref(_value_schema(node))
             doc = doc.get(part) if isinstance(doc, Mapping) else None
         elif "anyOf" in node:
-            options = [deref(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
+            options = [_deref(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
             if not options:
-                return []
+                return None
             node = options[0]
             if part in node.get("properties", {}):
-                node = deref(node["properties"][part])
+                node = _deref(node["properties"][part])
             doc = doc.get(part) if isinstance(doc, Mapping) else None
         else:
-            return []
-    if "discriminator" in node and isinstance(doc, Mapping):
-        ref = node["discriminator"].get("mapping", {}).get(str(doc.get("kind")))
-        node = deref({"$ref": ref}) if ref else node
-    return list(node.get("properties", {}))
+            return None
+    if pick_variant and "discriminator" in node:
+        node = _variant(node, doc) or node
+    return node
+
+
+def _allowed_keys(loc: tuple[Any, ...], doc: Any) -> list[str]:
+    """The keys the JSON Schema allows at ``loc`` (for 'did you mean' hints)."""
+    node = _schema_at(loc, doc)
+    return list(node.get("properties", {})) if node else []
+
+
+_TYPE_NAMES = {
+    "integer": "an integer",
+    "number": "a finite number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a table",
+}
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _describe(node: dict[str, Any] | None) -> str | None:
+    """What the schema node allows, in words (for hints): 'a finite number >= 0 and <= 1'."""
+    if node is None:
+        return None
+    texts = []
+    for option in node.get("anyOf") or node.get("oneOf") or [node]:
+        option = _deref(option)
+        kind = option.get("type", "object" if "properties" in option else None)
+        if "const" in option:
+            texts.append(repr(option["const"]))
+            continue
+        if kind not in _TYPE_NAMES:
+            continue
+        limits = [
+            f"{op} {_number(option[key])}"
+            for key, op in (
+                ("minimum", ">="),
+                ("exclusiveMinimum", ">"),
+                ("maximum", "<="),
+                ("exclusiveMaximum", "<"),
+            )
+            if key in option
+        ]
+        text = " and ".join([_TYPE_NAMES[kind] + (f" {limits[0]}" if limits else ""), *limits[1:]])
+        if "pattern" in option:
+            text += f" matching {option['pattern']}"
+        if "maxLength" in option:
+            text += f" of at most {option['maxLength']} characters"
+        if "maxItems" in option:
+            text += f" with at most {option['maxItems']} items"
+        if option.get("examples"):
+            text += f", e.g. {option['examples'][0]!r}"
+        texts.append(text)
+    return "allowed: " + " or ".join(texts) if texts else None
+
+
+def _strip_union_tags(loc: tuple[Any, ...], document: Any) -> tuple[Any, ...]:
+    """Drop the discriminator values pydantic inserts into error locations.
+
+    ``('events', 'war', 'war', 'end')`` is the field ``end`` of the event ``war`` whose kind is
+    ``war``: only a part that repeats the ``kind`` of the table just reached is a tag, so event
+    keys and faction ids that happen to equal a kind name are kept.
+    """
+    kept: list[Any] = []
+    node, tag_seen = document, False
+    for part in loc:
+        if not tag_seen and isinstance(node, Mapping) and node.get("kind") == part:
+            tag_seen = True
+            continue
+        kept.append(part)
+        tag_seen = False
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(kept)
 
 
 def _problem_from_error(error: Any, document: dict[str, Any], text: str | None) -> Problem:
-    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-    dotted = ".".join(str(p) for p in loc)
+    loc = _strip_union_tags(tuple(error["loc"]), document)
     kind = error["type"]
-    hint = None
     message = error["msg"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(Scenario.model_json_schema(), loc[:-1], document)
+    value = None if kind == "missing" else error.get("input")
+    hint = None
+    if loc and loc[-1] == "[key]":  # a table key (faction id, event key) breaks its pattern
+        loc = loc[:-1]
+        message = f"invalid key: {message}"
+        hint = "keys are lower-case identifiers: a letter, then letters, digits, '_' or '-'"
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1], document)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         message = "unknown key"
         hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
     elif kind == "missing":
         message = "required field is missing"
         hint = "add it (see `factions scenarios schema`)"
-    elif kind == "union_tag_invalid":
-        message = error["msg"]
-        hint = "see docs/scenarios.md for the event kinds and their parameters"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        union = _schema_at(loc, document, pick_variant=False) or {}
+        kinds = list(union.get("discriminator", {}).get("mapping", {}))
+        noun = {"events": "event kind", "patterns": "pattern kind"}.get(str(loc[0]), "kind")
+        loc = (*loc, "kind")
+        if kind == "union_tag_invalid":
+            value = error.get("ctx", {}).get("tag")
+            close = difflib.get_close_matches(str(value), kinds, n=1, cutoff=0.6)
+            message = f"unknown {noun}"
+            hint = f"did you mean '{close[0]}'?" if close else f"known kinds: {', '.join(kinds)}"
+        else:
+            message = f"required field is missing (it selects the {noun})"
+            value = None
+            hint = f"one of: {', '.join(kinds)}"
+    else:
+        if kind == "value_error":
+            message = message.removeprefix("Value error, ")
+        hint = _describe(_schema_at(loc, document))
+    dotted = ".".join(str(p) for p in loc)
     line = find_line(text, loc) if text else None
-    value = None if kind == "missing" else error.get("input")
     if isinstance(value, Mapping):
         value = None
     return Problem(dotted, message, value, line, hint)
-
-
-def _is_union_tag(part: Any) -> bool:
-    """Pydantic inserts the discriminator value into error locations; hide it from users."""
-    from factions.scenario.events import EVENT_KINDS
-    from factions.scenario.patterns import Pattern
-
-    pattern_kinds = {
-        c.model_fields["kind"].annotation.__args__[0] for c in Pattern.__origin__.__args__
-    }
-    return isinstance(part, str) and (part in EVENT_KINDS or part in pattern_kinds)
 
 
 def _with_line(problem: Problem, text: str | None) -> Problem:
@@ -275,9 +410,29 @@ def load_scenario(
             overrides = dict(parse_override(item) for item in overrides)
         document = apply_overrides(document, overrides)
     text = path.read_text(encoding="utf-8")
-    scenario = validate(document, source=str(path), text=text)
+    try:
+        scenario = validate(document, source=str(path), text=text)
+    except ScenarioValidationError as exc:
+        if not overrides:
+            raise
+        problems = [_blame_override(p, overrides) for p in exc.problems]
+        raise ScenarioValidationError(problems, exc.source) from None
     log.debug("loaded scenario %s (%s) from %s", scenario.name, scenario.hash[:12], path)
     return scenario
+
+
+def _blame_override(problem: Problem, overrides: Mapping[str, Any]) -> Problem:
+    """A problem caused by an override names it, and not a line of the file it did not come from."""
+    for key in overrides:
+        if (
+            problem.path == key
+            or problem.path.startswith(f"{key}.")
+            or key.startswith(f"{problem.path}.")
+        ):
+            return replace(
+                problem, message=f"{problem.message} (set by override {key!r})", line=None
+            )
+    return problem
 
 
 def canonical_json(scenario: Scenario) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
@@ -13,8 +12,8 @@ def _value(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         if "\n" in value:
-            return '"""\n' + value.replace("\\", "\\\\").replace('"""', '\\"""') + '"""'
-        return json.dumps(value, ensure_ascii=False)
+            return '"""\n' + _escape(value, keep="\n\t") + '"""'
+        return '"' + _escape(value) + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -22,8 +21,17 @@ def _value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
+def _escape(text: str, keep: str = "") -> str:
+    """Escape a basic string: backslashes, quotes, and control characters TOML forbids raw."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(
+        c if c in keep or not (ord(c) < 0x20 or ord(c) == 0x7F) else f"\\u{ord(c):04x}" for c in out
+    )
+
+
 def _key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+    bare = key.replace("_", "").replace("-", "")
+    return key if bare.isascii() and bare.isalnum() else '"' + _escape(key) + '"'
 
 
 def _is_table(value: Any) -> bool:

@@ -1,0 +1,718 @@
+"""Figures of an ensemble: faction survival, seat and power shares, and the event timeline.
+
+Every plotting function takes a :class:`~factions.results.Results` and an optional matplotlib
+axes, draws on it and returns it, in the style of lifelines. Each faction keeps one colour across
+figures, taken from the Okabe–Ito palette (Okabe & Ito 2008; safe for the common forms of colour
+blindness) in the scenario's faction order. Time axes show calendar dates, not step numbers.
+
+:func:`write_default_figures` builds figures on :class:`matplotlib.figure.Figure` objects directly
+(the Agg canvas, no screen, no pyplot state), so it is safe in scripts, servers and workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
+
+from factions.calendar import format_month, month_timestamps, parse_month
+from factions.errors import ExperimentError
+from factions.results import Results
+from factions.scenario import Scenario
+from factions.survival import kaplan_meier
+
+#: Okabe–Ito colours, most distinct first (yellow, hard to see on white, comes late).
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+#: Colours for factions past the eighth (tab10 without its red/green pair).
+EXTRA_COLOURS = ("#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#9467bd", "#1f77b4")
+NEUTRAL = "#666666"
+
+#: Event kinds shown by :func:`plot_timeline`, top to bottom.
+TIMELINE_KINDS = (
+    "purge_campaign",
+    "show_trial",
+    "challenge",
+    "challenge_failed",
+    "challenge_success",
+    "intervention",
+    "rehabilitation",
+    "elimination",
+)
+FORMATS = ("png", "svg", "pdf")
+DPI = 150
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def faction_colours(scenario: Scenario) -> dict[str, str]:
+    """One colour per faction, assigned in the scenario's faction order."""
+    palette = OKABE_ITO + EXTRA_COLOURS
+    return {fid: palette[i % len(palette)] for i, fid in enumerate(scenario.faction_ids)}
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """The given axes, or one on a new pyplot figure (for interactive use)."""
+    if ax is not None:
+        return ax
+    from matplotlib import pyplot as plt
+
+    return plt.subplots(figsize=figsize, layout="constrained")[1]
+
+
+def _year_step(first: int, last: int) -> int:
+    """Years between labelled ticks, so that about eight labels fit."""
+    span = max(1, last - first)
+    return next(step for step in (1, 2, 5, 10, 20, 50, 100) if span / step <= 9)
+
+
+def _year_ticks(scenario: Scenario) -> list[int]:
+    """Month indices of 1 January of the labelled years within the scenario."""
+    first = (scenario.start_month + 11) // 12
+    last = scenario.end_month // 12
+    step = _year_step(first, last)
+    first_label = -(-first // step) * step
+    return [year * 12 for year in range(first_label, last + 1, step)]
+
+
+def _date_axis(ax: Axes) -> None:
+    """Year labels on a datetime x-axis."""
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=2, month=1, day=1))
+    ax.xaxis.set_minor_locator(mdates.YearLocator(base=1, month=1, day=1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def _tidy(ax: Axes) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _month_start(text: str) -> pd.Timestamp:
+    return month_timestamps(np.array([parse_month(text)]))[0]
+
+
+def _after(text: str) -> pd.Timestamp:
+    """First day of the month after ``text`` (inclusive month ends on date axes)."""
+    return month_timestamps(np.array([parse_month(text) + 1]))[0]
+
+
+# --------------------------------------------------------------------------- survival
+
+
+def historical_eliminations(scenario: Scenario) -> dict[str, str]:
+    """Historical elimination month of each faction, from ``elimination_window`` patterns."""
+    return {
+        p.faction: p.historical
+        for p in scenario.patterns
+        if p.kind == "elimination_window" and getattr(p, "historical", None)
+    }
+
+
+def _mark_historical(ax: Axes, scenario: Scenario, colours: dict[str, str]) -> bool:
+    """Dashed verticals and a diamond at S = 0.5 at each historical elimination date."""
+    dates = historical_eliminations(scenario)
+    for fid, text in dates.items():
+        x = parse_month(text) - scenario.start_month
+        colour = colours.get(fid, NEUTRAL)
+        ax.axvline(x, color=colour, linestyle=(0, (4, 3)), linewidth=1.0, alpha=0.8, zorder=1)
+        ax.plot(
+            [x],
+            [0.5],
+            marker="D",
+            markersize=7,
+            color=colour,
+            markeredgecolor="black",
+            markeredgewidth=0.8,
+            linestyle="none",
+            zorder=5,
+        )
+    return bool(dates)
+
+
+def _at_risk_table(
+    ax: Axes,
+    durations: dict[str, np.ndarray],
+    labels: dict[str, str],
+    colours: dict[str, str],
+    ticks: Sequence[float],
+) -> None:
+    """Numbers of runs still at risk (neither eliminated nor censored) at each tick, below ax."""
+    transform = ax.get_xaxis_transform()
+    first_row = 58  # points below the axis: clear of tick labels and the axis label
+    ax.annotate(
+        "Runs at risk",
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(-4, -first_row + 13),
+        textcoords="offset points",
+        ha="right",
+        va="center",
+        fontsize=8,
+        fontweight="bold",
+    )
+    for row, (fid, d) in enumerate(durations.items()):
+        y = -first_row - 11 * row
+        ax.annotate(
+            labels[fid],
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(-4, y),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=8,
+            color=colours[fid],
+        )
+        for tick in ticks:
+            ax.annotate(
+                str(int((d > tick).sum())),
+                xy=(tick, 0),
+                xycoords=transform,
+                xytext=(0, y),
+                textcoords="offset points",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=colours[fid],
+            )
+
+
+def plot_survival(
+    results: Results, ax: Axes | None = None, *, alpha: float = 0.05, at_risk: bool = True
+) -> Axes:
+    """Kaplan–Meier survival curve of each faction, with bands, censoring ticks and history.
+
+    Curves carry ``1 - alpha`` confidence bands; ticks mark runs censored at the horizon;
+    diamonds at one half mark the historical elimination dates (``elimination_window``
+    patterns), to be read against each curve's median crossing. With ``at_risk``, the numbers
+    of runs at risk are tabulated below the axis.
+    """
+    ax = _new_axes(ax, (8, 5.5))
+    spec = results.scenario
+    colours = faction_colours(spec)
+    fitters = kaplan_meier(results, alpha=alpha)
+    for fid, kmf in fitters.items():
+        kmf.plot_survival_function(
+            ax=ax,
+            ci_show=True,
+            ci_alpha=0.18,
+            show_censors=True,
+            color=colours[fid],
+            linewidth=1.8,
+            censor_styles={"marker": "|", "ms": 9, "mew": 1.4},
+        )
+    ax.axhline(0.5, color="0.6", linewidth=0.8, linestyle=":", zorder=0)
+    marked = _mark_historical(ax, spec, colours)
+    ticks = [m - spec.start_month for m in _year_ticks(spec)]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _: format_month(spec.start_month + int(x))[:4])
+    )
+    ax.set_xlim(0, spec.n_months + 2)  # room for the censoring ticks at the horizon
+    ax.set_ylim(-0.02, 1.04)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Share of runs in which the faction still stands")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(
+        f"Faction survival — {spec.name} ({len(results.runs)} runs, Kaplan–Meier, "
+        f"{1 - alpha:.0%} CI)",
+        loc="left",
+    )
+    _survival_legend(ax, marked)
+    _tidy(ax)
+    if at_risk:
+        durations = {fid: kmf.durations for fid, kmf in fitters.items()}
+        labels = {fid: spec.factions[fid].label for fid in fitters}
+        _at_risk_table(ax, durations, labels, colours, ticks)
+    return ax
+
+
+def _survival_legend(ax: Axes, marked: bool) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    keep = [(h, lbl) for h, lbl in zip(handles, labels, strict=True) if not lbl.startswith("_")]
+    handles, labels = [h for h, _ in keep], [lbl for _, lbl in keep]
+    handles.append(Line2D([], [], marker="|", color="0.3", linestyle="none", ms=9, mew=1.4))
+    labels.append("censored at horizon")
+    if marked:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="D",
+                color="white",
+                markeredgecolor="black",
+                linestyle=(0, (4, 3)),
+                ms=7,
+            )
+        )
+        labels.append("historical elimination")
+    ax.legend(handles, labels, loc="lower left", frameon=False, fontsize=9)
+
+
+# --------------------------------------------------------------------------- shares
+
+SHARE_MEASURES = {"seats": "Central-committee seat share", "power": "Power share"}
+
+
+def share_quantiles(
+    results: Results, measure: str, band: tuple[float, float] = (0.1, 0.9)
+) -> pd.DataFrame:
+    """A faction's share by date across runs: columns date, faction, low, median, high.
+
+    ``measure`` is ``"seats"`` (share of the central committee's seats in that run and month)
+    or ``"power"`` (the model's power share); ``low`` and ``high`` are the ``band`` quantiles.
+    """
+    t = results.timeseries
+    if measure == "seats":
+        total = t.groupby(["run_id", "date"])["seats"].transform("sum")
+        share = t["seats"] / total.where(total > 0)
+    elif measure == "power":
+        share = t["power_share"]
+    else:
+        raise ValueError(f"measure must be one of {', '.join(SHARE_MEASURES)}, got {measure!r}")
+    grouped = t[["date", "faction"]].assign(share=share).groupby(["date", "faction"])["share"]
+    table = grouped.quantile([band[0], 0.5, band[1]]).unstack()
+    table.columns = ["low", "median", "high"]
+    return table.reset_index()
+
+
+def declared_seat_shares(results: Results) -> pd.DataFrame:
+    """Seat shares declared by ``congress_seats`` patterns, with their tolerance as a share.
+
+    The denominator is the congress's seat count from the scenario's congress event of that
+    month, or else the median total of seats simulated in that month.
+    """
+    spec = results.scenario
+    sizes = {parse_month(e.date): e.seats for e in spec.events.values() if e.kind == "congress"}
+    rows = []
+    for p in spec.patterns:
+        if p.kind != "congress_seats":
+            continue
+        month = parse_month(p.date)
+        total = sizes.get(month) or _median_total_seats(results, month)
+        if total:
+            rows.append(
+                {
+                    "date": _month_start(p.date),
+                    "faction": p.faction,
+                    "share": p.seats / total,
+                    "tolerance": p.tolerance / total,
+                }
+            )
+    return pd.DataFrame(rows, columns=["date", "faction", "share", "tolerance"])
+
+
+def _median_total_seats(results: Results, month: int) -> float:
+    t = results.timeseries
+    at = t[t["date"] == month_timestamps(np.array([month]))[0]]
+    return float(at.groupby("run_id")["seats"].sum().median()) if len(at) else 0.0
+
+
+def _plot_share(ax: Axes, results: Results, measure: str, colours: dict[str, str]) -> None:
+    spec = results.scenario
+    table = share_quantiles(results, measure)
+    for fid in spec.faction_ids:
+        rows = _through_end(table[table["faction"] == fid], _after(spec.end))
+        ax.fill_between(
+            rows["date"],
+            rows["low"],
+            rows["high"],
+            color=colours[fid],
+            alpha=0.15,
+            linewidth=0,
+            step="post",
+        )
+        ax.step(
+            rows["date"],
+            rows["median"],
+            where="post",
+            color=colours[fid],
+            linewidth=1.6,
+            label=spec.factions[fid].label,
+        )
+    ax.set_ylabel(SHARE_MEASURES[measure])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1.02)
+    _tidy(ax)
+
+
+def _through_end(rows: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Repeat the last month's row at ``end`` so that post-steps cover the last month."""
+    if rows.empty:
+        return rows
+    return pd.concat([rows, rows.iloc[[-1]].assign(date=end)], ignore_index=True)
+
+
+def _plot_declared(ax: Axes, results: Results, colours: dict[str, str]) -> bool:
+    declared = declared_seat_shares(results)
+    for row in declared.itertuples():
+        ax.errorbar(
+            [row.date],
+            [row.share],
+            yerr=[row.tolerance],
+            fmt="D",
+            ms=6,
+            capsize=3,
+            color=colours.get(row.faction, NEUTRAL),
+            markeredgecolor="black",
+            markeredgewidth=0.8,
+            ecolor="black",
+            elinewidth=0.8,
+            zorder=5,
+        )
+    return not declared.empty
+
+
+def plot_shares(
+    results: Results,
+    ax: Axes | Sequence[Axes] | None = None,
+    *,
+    measures: Sequence[str] = ("seats", "power"),
+) -> np.ndarray:
+    """Seat share and power share of each faction over time: median and 10–90% band of runs.
+
+    One panel per measure (``"seats"``, ``"power"``); ``ax`` is one axes per measure (a single
+    axes when one measure is asked for), or None for a new figure. Seat shares declared by the
+    scenario's ``congress_seats`` patterns are drawn as diamonds with their tolerance. Returns
+    the axes as an array, one per measure.
+    """
+    spec = results.scenario
+    axes = _share_axes(ax, len(measures))
+    colours = faction_colours(spec)
+    declared = False
+    for panel, measure in zip(axes, measures, strict=True):
+        _plot_share(panel, results, measure, colours)
+        if measure == "seats":
+            declared |= _plot_declared(panel, results, colours)
+        _date_axis(panel)
+        panel.set_xlim(_month_start(spec.start), _after(spec.end))
+    axes[-1].set_xlabel("Year")
+    _shares_legend(axes[0], declared)
+    axes[0].set_title(f"Seat and power shares — {spec.name} ({len(results.runs)} runs)", loc="left")
+    return axes
+
+
+def _shares_legend(ax: Axes, declared: bool) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="0.3", linewidth=1.6))
+    labels.append("median of runs")
+    handles.append(Line2D([], [], color="0.5", linewidth=7, alpha=0.3))
+    labels.append("10–90% of runs")
+    if declared:
+        handles.append(
+            Line2D([], [], marker="D", color="white", markeredgecolor="black", linestyle="none")
+        )
+        labels.append("historical (± tolerance)")
+    ax.legend(
+        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8
+    )
+
+
+def _share_axes(ax: Axes | Sequence[Axes] | None, n: int) -> np.ndarray:
+    if ax is None:
+        from matplotlib import pyplot as plt
+
+        fig = plt.figure(figsize=(8, 3 * n), layout="constrained")
+        return np.atleast_1d(fig.subplots(n, 1, sharex=True))
+    axes = np.atleast_1d(np.asarray(ax, dtype=object))
+    if len(axes) != n:
+        raise ValueError(f"need {n} axes for {n} measures, got {len(axes)}")
+    return axes
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def event_frequency(
+    results: Results, kinds: Iterable[str] = TIMELINE_KINDS, bin_months: int = 3
+) -> pd.DataFrame:
+    """Share of runs with at least one event of each kind and faction, per bin of months.
+
+    Columns: kind, faction (None for events not tied to a faction), date (the bin's first
+    month), share.
+    """
+    spec = results.scenario
+    e = results.events[results.events["kind"].isin(list(kinds))]
+    months = e["date"].dt.year * 12 + e["date"].dt.month - 1
+    first = spec.start_month + (months - spec.start_month) // bin_months * bin_months
+    frame = e[["run_id", "kind"]].assign(faction=e["faction"].fillna("-"), bin=first)
+    runs = frame.groupby(["kind", "faction", "bin"])["run_id"].nunique()
+    share = (runs / max(len(results.runs), 1)).rename("share").reset_index()
+    share["date"] = month_timestamps(share.pop("bin").to_numpy()) + pd.DateOffset(
+        days=int(15 * bin_months)
+    )
+    share["faction"] = share["faction"].replace("-", None)
+    return share[["kind", "faction", "date", "share"]]
+
+
+def patron_presence(scenario: Scenario) -> pd.DataFrame:
+    """Each patron's presence month by month, replaying its ``patron_presence`` ramps.
+
+    Mirrors :func:`factions.mechanisms.patrons.update_presence`: from the event's month, presence
+    moves linearly from its current value to ``level`` over ``over_months`` months.
+    """
+    months = np.arange(scenario.start_month, scenario.end_month + 1)
+    columns = {}
+    for pid, patron in scenario.patrons.items():
+        ramps = [
+            e
+            for _, e in scenario.active_events()
+            if e.kind == "patron_presence" and e.patron == pid
+        ]
+        columns[pid] = _replay_ramps(months, patron.presence, ramps)
+    return pd.DataFrame(columns, index=month_timestamps(months))
+
+
+def _replay_ramps(months: np.ndarray, initial: float, ramps: list) -> np.ndarray:
+    by_month = {parse_month(e.date): e for e in ramps}
+    value, ramp, out = initial, None, np.empty(len(months))
+    for i, month in enumerate(months):
+        if month in by_month:
+            e = by_month[month]
+            ramp = (value, month, e.level, e.over_months)
+        if ramp is not None:
+            start, begin, target, span = ramp
+            progress = min(1.0, (month - begin + 1) / span)
+            value = start + (target - start) * progress
+            ramp = None if progress >= 1.0 else ramp
+        out[i] = value
+    return out
+
+
+def _shade_wars(ax: Axes, scenario: Scenario) -> None:
+    for key, event in scenario.active_events():
+        if event.kind != "war":
+            continue
+        start, end = _month_start(event.date), _after(event.end)
+        ax.axvspan(start, end, color="0.88", zorder=0, linewidth=0)
+        label = event.note or key.replace("_", " ")
+        ax.text(
+            start + (end - start) / 2,
+            1.0,
+            label,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="0.35",
+        )
+
+
+def _plot_event_rows(
+    ax: Axes, results: Results, kinds: Sequence[str], bin_months: int, colours: dict[str, str]
+) -> None:
+    """One row per kind, one thin lane per faction; area and opacity grow with frequency."""
+    freq = event_frequency(results, kinds, bin_months)
+    lanes = list(results.scenario.faction_ids)
+    if freq["faction"].isna().any():
+        lanes.append(None)
+    height = 0.8 / len(lanes)
+    for row, kind in enumerate(kinds):
+        mine = freq[freq["kind"] == kind]
+        for lane, fid in enumerate(lanes):
+            cell = mine[mine["faction"].isna()] if fid is None else mine[mine["faction"] == fid]
+            if cell.empty:
+                continue
+            y = row - 0.4 + height * (lane + 0.5)
+            rgba = _alpha_colours(colours.get(fid, NEUTRAL), cell["share"].to_numpy())
+            ax.scatter(
+                cell["date"],
+                np.full(len(cell), y),
+                s=_dot_area(cell["share"].to_numpy()),
+                c=rgba,
+                edgecolors="none",
+                zorder=3,
+            )
+
+
+def _dot_area(share: np.ndarray | float) -> np.ndarray | float:
+    """Marker area (points²) for a share of runs: proportional, with a visible minimum."""
+    return 6 + 110 * np.clip(share, 0.0, 1.0)
+
+
+def _dot_alpha(share: np.ndarray | float) -> np.ndarray | float:
+    return 0.3 + 0.7 * np.clip(share, 0.0, 1.0)
+
+
+def _alpha_colours(colour: str, share: np.ndarray) -> np.ndarray:
+    from matplotlib.colors import to_rgba
+
+    rgba = np.tile(np.array(to_rgba(colour)), (len(share), 1))
+    rgba[:, 3] = _dot_alpha(share)
+    return rgba
+
+
+def _plot_presence_rows(ax: Axes, scenario: Scenario, first_row: int) -> list[str]:
+    """Patron presence as small filled profiles (height = presence) in rows of their own."""
+    presence = patron_presence(scenario)
+    dates = presence.index.append(pd.DatetimeIndex([_after(scenario.end)]))
+    for i, pid in enumerate(presence.columns):
+        base = first_row + i + 0.4
+        values = np.append(presence[pid].to_numpy(), presence[pid].iloc[-1])
+        ax.fill_between(
+            dates,
+            base,
+            base - 0.8 * values,
+            step="post",
+            color="0.45",
+            alpha=0.45,
+            linewidth=0.8,
+            edgecolor="0.3",
+        )
+        ax.axhline(base, color="0.8", linewidth=0.6, zorder=0)
+    return [f"{scenario.patrons[p].label} presence" for p in presence.columns]
+
+
+def plot_timeline(
+    results: Results,
+    ax: Axes | None = None,
+    *,
+    kinds: Sequence[str] = TIMELINE_KINDS,
+    bin_months: int = 3,
+    presence: bool = True,
+) -> Axes:
+    """Event timeline: a row per event kind, a lane per faction, wars shaded, patrons below.
+
+    Each dot is a bin of ``bin_months`` months; its area and opacity grow with the share of runs
+    in which that faction had at least one event of that kind in the bin. Wars (events of kind
+    ``war``) are shaded from start to end; with ``presence``, each patron's presence over time
+    (0 to 1) is drawn as a small profile in a row of its own.
+    """
+    spec = results.scenario
+    ax = _new_axes(ax, (9, 0.45 * (len(kinds) + len(spec.patrons)) + 1.8))
+    colours = faction_colours(spec)
+    _shade_wars(ax, spec)
+    _plot_event_rows(ax, results, kinds, bin_months, colours)
+    labels = [k.replace("_", " ") for k in kinds]
+    if presence and spec.patrons:
+        labels += _plot_presence_rows(ax, spec, len(kinds))
+        ax.axhline(len(kinds) - 0.5, color="0.5", linewidth=0.8)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(_month_start(spec.start), _after(spec.end))
+    _date_axis(ax)
+    ax.set_xlabel("Year")
+    ax.grid(axis="x", color="0.9", linewidth=0.6)
+    ax.set_title(
+        f"Events — {spec.name} ({len(results.runs)} runs; dot area and opacity: "
+        f"share of runs, per {bin_months} months)",
+        loc="left",
+        pad=14,
+    )
+    _timeline_legend(ax, spec, colours)
+    _tidy(ax)
+    return ax
+
+
+def _timeline_legend(ax: Axes, scenario: Scenario, colours: dict[str, str]) -> None:
+    handles = [
+        Line2D([], [], marker="o", linestyle="none", color=colours[f], ms=7)
+        for f in scenario.faction_ids
+    ]
+    labels = [scenario.factions[f].label for f in scenario.faction_ids]
+    for share in (0.1, 0.5, 1.0):
+        size = np.sqrt(_dot_area(share))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                color="0.3",
+                ms=size,
+                alpha=_dot_alpha(share),
+            )
+        )
+        labels.append(f"{share:.0%} of runs")
+    ax.legend(
+        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8
+    )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _survival_figure(results: Results, fig: Figure) -> None:
+    plot_survival(results, fig.subplots())
+
+
+def _shares_figure(results: Results, fig: Figure) -> None:
+    plot_shares(results, fig.subplots(2, 1, sharex=True))
+
+
+def _timeline_figure(results: Results, fig: Figure) -> None:
+    plot_timeline(results, fig.subplots())
+
+
+#: Figure kinds: how to draw each on a new figure, and the figure's size in inches.
+FIGURES: dict[str, tuple[Callable[[Results, Figure], None], tuple[float, float]]] = {
+    "survival": (_survival_figure, (8.0, 6.0)),
+    "shares": (_shares_figure, (8.0, 6.5)),
+    "timeline": (_timeline_figure, (10.0, 5.0)),
+}
+
+
+def make_figure(results: Results, kind: str) -> Figure:
+    """A new figure of ``kind`` (one of :data:`FIGURES`), not registered with pyplot."""
+    if kind not in FIGURES:
+        raise ExperimentError(f"unknown figure {kind!r} (choose from {', '.join(FIGURES)})")
+    draw, size = FIGURES[kind]
+    fig = Figure(figsize=size, layout="constrained")
+    draw(results, fig)
+    return fig
+
+
+def _format_of(path: Path) -> str:
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ExperimentError(
+            f"cannot write {path.name!r}: the file name must end in .{', .'.join(FORMATS)}"
+        )
+    return fmt
+
+
+def _write(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format=_format_of(path), dpi=DPI)
+    return path
+
+
+def save_figure(results: Results, kind: str, path: str | Path) -> Path:
+    """Draw figure ``kind`` and write it to ``path``; the format follows the suffix."""
+    path = Path(path)
+    _format_of(path)  # refuse a bad suffix before drawing
+    return _write(make_figure(results, kind), path)
+
+
+def write_default_figures(
+    results: Results, folder: str | Path, formats: Sequence[str] = ("png",)
+) -> list[Path]:
+    """Write the survival, shares and timeline figures to ``folder``, in each of ``formats``.
+
+    Returns the written paths, figure by figure and format by format.
+    """
+    folder = Path(folder)
+    paths = [folder / f"{kind}.{fmt}" for kind in FIGURES for fmt in formats]
+    for path in paths:
+        _format_of(path)
+    written = []
+    for kind in FIGURES:
+        fig = make_figure(results, kind)
+        written += [_write(fig, folder / f"{kind}.{fmt}") for fmt in formats]
+    return written
