@@ -8,9 +8,10 @@ replicate order, so they do not depend on the executor or on the number of worke
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from typing import Any
 
 import pandas as pd
@@ -48,6 +49,12 @@ def run_batch(spec: Scenario, root_seed: int, replicates: Sequence[int]) -> dict
     return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Forkserver where available: forking a process that runs threads (pyarrow's) may deadlock."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def _batches(replicates: int, workers: int) -> list[list[int]]:
     size = max(1, min(25, replicates // (4 * max(workers, 1)) or 1))
     return [list(range(i, min(i + size, replicates))) for i in range(0, replicates, size)]
@@ -77,7 +84,7 @@ def run_ensemble(
     workers = os.cpu_count() or 1 if workers is None else workers
     batches = _batches(replicates, workers)
     own = executor is None and workers > 1
-    pool = ProcessPoolExecutor(max_workers=workers) if own else executor
+    pool = ProcessPoolExecutor(workers, mp_context=_context()) if own else executor
     log.info("running %d replicates of %s on %s", replicates, spec.name, pool or "1 process")
     try:
         parts = _collect(spec, seed, batches, pool, progress, replicates)
@@ -99,8 +106,6 @@ def _collect(spec, seed, batches, pool, progress, total) -> list[dict[str, pd.Da
                 progress(done, total)
         return results  # type: ignore[return-value]
     futures = {pool.submit(run_batch, spec, seed, batch): i for i, batch in enumerate(batches)}
-    from concurrent.futures import as_completed
-
     for future in as_completed(futures):
         i = futures[future]
         results[i] = future.result()

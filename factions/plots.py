@@ -12,6 +12,7 @@ blindness) in the scenario's faction order. Time axes show calendar dates, not s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -91,11 +92,15 @@ def _year_ticks(scenario: Scenario) -> list[int]:
     return [year * 12 for year in range(first_label, last + 1, step)]
 
 
-def _date_axis(ax: Axes) -> None:
-    """Year labels on a datetime x-axis."""
-    ax.xaxis.set_major_locator(mdates.YearLocator(base=2, month=1, day=1))
-    ax.xaxis.set_minor_locator(mdates.YearLocator(base=1, month=1, day=1))
+def _date_axis(ax: Axes, scenario: Scenario) -> None:
+    """Year labels on a datetime x-axis spanning the scenario, as on the survival plot."""
+    step = _year_step((scenario.start_month + 11) // 12, scenario.end_month // 12)
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=step, month=1, day=1))
+    if step > 1:
+        minor = 1 if step <= 5 else step // 2
+        ax.xaxis.set_minor_locator(mdates.YearLocator(base=minor, month=1, day=1))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlim(_month_start(scenario.start), _after(scenario.end))
 
 
 def _tidy(ax: Axes) -> None:
@@ -151,43 +156,25 @@ def _at_risk_table(
     colours: dict[str, str],
     ticks: Sequence[float],
 ) -> None:
-    """Numbers of runs still at risk (neither eliminated nor censored) at each tick, below ax."""
-    transform = ax.get_xaxis_transform()
-    first_row = 58  # points below the axis: clear of tick labels and the axis label
-    ax.annotate(
-        "Runs at risk",
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(-4, -first_row + 13),
-        textcoords="offset points",
-        ha="right",
-        va="center",
-        fontsize=8,
-        fontweight="bold",
-    )
+    """Below ``ax``: runs at risk (neither eliminated nor censored) at the end of each tick.
+
+    Offsets are in points, so the table keeps its distance from the axis whatever the figure
+    size; constrained layout and ``bbox_inches="tight"`` both make room for it.
+    """
+    text = partial(ax.annotate, textcoords="offset points", va="center", fontsize=8)
+    top, gap, margin = 58, 11, -16  # points: clear of tick labels and the axis label
+    corner = {"xy": (0, 0), "xycoords": "axes fraction", "ha": "right"}
+    text("Runs at risk", xytext=(margin, -top + 13), fontweight="bold", **corner)
     for row, (fid, d) in enumerate(durations.items()):
-        y = -first_row - 11 * row
-        ax.annotate(
-            labels[fid],
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(-4, y),
-            textcoords="offset points",
-            ha="right",
-            va="center",
-            fontsize=8,
-            color=colours[fid],
-        )
+        y = -top - gap * row
+        text(labels[fid], xytext=(margin, y), color=colours[fid], **corner)
         for tick in ticks:
-            ax.annotate(
+            text(
                 str(int((d > tick).sum())),
                 xy=(tick, 0),
-                xycoords=transform,
+                xycoords=ax.get_xaxis_transform(),
                 xytext=(0, y),
-                textcoords="offset points",
                 ha="center",
-                va="center",
-                fontsize=8,
                 color=colours[fid],
             )
 
@@ -399,8 +386,7 @@ def plot_shares(
         _plot_share(panel, results, measure, colours)
         if measure == "seats":
             declared |= _plot_declared(panel, results, colours)
-        _date_axis(panel)
-        panel.set_xlim(_month_start(spec.start), _after(spec.end))
+        _date_axis(panel, spec)
     axes[-1].set_xlabel("Year")
     _shares_legend(axes[0], declared)
     axes[0].set_title(f"Seat and power shares — {spec.name} ({len(results.runs)} runs)", loc="left")
@@ -453,10 +439,9 @@ def event_frequency(
     frame = e[["run_id", "kind"]].assign(faction=e["faction"].fillna("-"), bin=first)
     runs = frame.groupby(["kind", "faction", "bin"])["run_id"].nunique()
     share = (runs / max(len(results.runs), 1)).rename("share").reset_index()
-    share["date"] = month_timestamps(share.pop("bin").to_numpy()) + pd.DateOffset(
-        days=int(15 * bin_months)
-    )
-    share["faction"] = share["faction"].replace("-", None)
+    middle = np.timedelta64(15 * bin_months, "D")  # dots at the middle of their bin
+    share["date"] = month_timestamps(share.pop("bin").to_numpy()) + middle
+    share["faction"] = share["faction"].where(share["faction"] != "-", None)
     return share[["kind", "faction", "date", "share"]]
 
 
@@ -605,8 +590,7 @@ def plot_timeline(
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlim(_month_start(spec.start), _after(spec.end))
-    _date_axis(ax)
+    _date_axis(ax, spec)
     ax.set_xlabel("Year")
     ax.grid(axis="x", color="0.9", linewidth=0.6)
     ax.set_title(

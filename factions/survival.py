@@ -14,18 +14,20 @@ initial position with a Cox proportional-hazards model (Cox 1972).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter, NelsonAalenFitter
 from lifelines.statistics import StatisticalResult, logrank_test
-from lifelines.utils import median_survival_times
 
 from factions.calendar import format_month, parse_month
 from factions.errors import ExperimentError
 from factions.results import Results
 
+#: Tolerance when reading where a survival curve reaches a level (floating-point rounding).
+ROUNDING = 1e-9
 #: Continuous cadre covariates of :func:`cox_purge_risk` (standardised by default).
 CADRE_COVARIATES = ("initial_military", "initial_loyalty", "tie_strength")
 
@@ -98,27 +100,40 @@ def kaplan_meier(
     if faction is not None:
         _check_faction(results, faction)
     wanted = spec.faction_ids if faction is None else [faction]
+    table = survival_table(results)
     fitters = {}
     for fid in wanted:
-        rows = _faction_rows(results, fid)
+        rows = table[table["faction"] == fid]
         fitters[fid] = KaplanMeierFitter(alpha=alpha, label=spec.factions[fid].label).fit(
             rows["duration"], event_observed=rows["observed"]
         )
     return fitters
 
 
+def first_time_at_or_below(curve: pd.Series, q: float = 0.5) -> float:
+    """First time a step curve is at or below ``q``; ``inf`` when it never gets there.
+
+    This is ``lifelines.utils.qth_survival_time`` with a rounding tolerance: lifelines
+    multiplies survival in log space, so a curve that falls to exactly one half (three of six
+    runs eliminated) can come back as 0.5000000000000001 and its median as "never".
+    """
+    hit = curve.to_numpy(dtype=float) <= q + ROUNDING
+    return float(curve.index[np.argmax(hit)]) if hit.any() else math.inf
+
+
 def _median_row(results: Results, fid: str, kmf: KaplanMeierFitter) -> dict[str, object]:
     start = results.scenario.start_month
-    bounds = median_survival_times(kmf.confidence_interval_).to_numpy(dtype=float).ravel()
-    median = float(kmf.median_survival_time_)
+    median = first_time_at_or_below(kmf.survival_function_.iloc[:, 0])
+    band = kmf.confidence_interval_
+    bounds = [first_time_at_or_below(band[column]) for column in band.columns]
     return {
         "faction": fid,
         "label": results.scenario.factions[fid].label,
         "runs": int(kmf.event_observed.size),
         "eliminated": int(kmf.event_observed.sum()),
         "median": _months_to_text(start, median),
-        "ci_lower": _months_to_text(start, float(np.min(bounds))),
-        "ci_upper": _months_to_text(start, float(np.max(bounds))),
+        "ci_lower": _months_to_text(start, min(bounds)),
+        "ci_upper": _months_to_text(start, max(bounds)),
     }
 
 
@@ -128,7 +143,8 @@ def median_elimination(results: Results, alpha: float = 0.05) -> pd.DataFrame:
     Dates are 'YYYY-MM' strings, or None when the survival curve (or its confidence band) never
     falls to one half within the horizon: the faction's median is then "not reached", which
     says more than a date at the horizon would. The interval comes from the confidence band of
-    the curve (Brookmeyer & Crowley 1982, via ``lifelines.utils.median_survival_times``).
+    the curve (Brookmeyer & Crowley 1982), read as ``lifelines.utils.median_survival_times``
+    reads it, but tolerant of rounding (see :func:`first_time_at_or_below`).
     """
     fitters = kaplan_meier(results, alpha=alpha)
     rows = [_median_row(results, fid, kmf) for fid, kmf in fitters.items()]
@@ -199,7 +215,12 @@ def logrank(results_a: Results, results_b: Results, faction: str) -> Statistical
 
 
 def nelson_aalen(results: Results, faction: str, alpha: float = 0.05) -> NelsonAalenFitter:
-    """Nelson–Aalen cumulative hazard of elimination of one faction (months since start)."""
+    """Nelson–Aalen cumulative hazard of elimination of one faction (months since start).
+
+    Ties (several runs eliminated in the same month) use lifelines' default correction, which
+    counts them as if they happened one after the other (``sum 1/(n - i)`` rather than ``d/n``):
+    months are a coarse clock, and tied eliminations are rarely truly simultaneous.
+    """
     _check_faction(results, faction)
     rows = _faction_rows(results, faction)
     label = results.scenario.factions[faction].label

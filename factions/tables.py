@@ -18,7 +18,7 @@ _FATES = {s.value: s.name.lower() for s in Status}
 def _dates(months: np.ndarray) -> pd.Series:
     """Month indices to timestamps, NaT where the month is NOT_YET."""
     months = np.asarray(months, dtype=np.int64)
-    out = np.full(len(months), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out = np.full(len(months), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     ok = months != NOT_YET
     if ok.any():
         out[ok] = month_timestamps(months[ok]).to_numpy()

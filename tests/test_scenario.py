@@ -107,7 +107,11 @@ def test_deep_merge_merges_tables_and_replaces_everything_else():
     base = {"a": {"x": 1, "y": {"p": 1, "q": 2}}, "l": [1, 2, 3], "s": "base"}
     child = {"a": {"y": {"q": 20}, "z": 3}, "l": [9], "s": {"now": "a table"}}
     merged = deep_merge(base, child)
-    assert merged == {"a": {"x": 1, "y": {"p": 1, "q": 20}, "z": 3}, "l": [9], "s": {"now": "a table"}}
+    assert merged == {
+        "a": {"x": 1, "y": {"p": 1, "q": 20}, "z": 3},
+        "l": [9],
+        "s": {"now": "a table"},
+    }
     assert base == {"a": {"x": 1, "y": {"p": 1, "q": 2}}, "l": [1, 2, 3], "s": "base"}
 
 
@@ -179,7 +183,10 @@ def test_extending_without_changes_keeps_the_hash(write_toml):
     [
         ({"a.toml": 'extends = "a.toml"'}, "a.toml -> a.toml"),
         ({"a.toml": 'extends = "a"'}, "a.toml -> a.toml"),
-        ({"a.toml": 'extends = "b.toml"', "b.toml": 'extends = "a.toml"'}, "a.toml -> b.toml -> a.toml"),
+        (
+            {"a.toml": 'extends = "b.toml"', "b.toml": 'extends = "a.toml"'},
+            "a.toml -> b.toml -> a.toml",
+        ),
         (
             {"a.toml": 'extends = "b"', "b.toml": 'extends = "c"', "c.toml": 'extends = "b"'},
             "b.toml -> c.toml -> b.toml",
@@ -230,7 +237,7 @@ def test_parse_override(assignment, expected):
 
 @pytest.mark.parametrize("assignment", ["no-equals-sign", "=1", "a..b=1", ".a=1", "a.=1"])
 def test_parse_override_refuses_malformed_assignments(assignment):
-    with pytest.raises(ScenarioError, match="dotted.path=value"):
+    with pytest.raises(ScenarioError, match=r"dotted\.path=value"):
         parse_override(assignment)
 
 
@@ -329,7 +336,7 @@ def test_hash_ignores_key_order_and_file_layout(write_toml, korea_document):
 def test_hash_ignores_explicit_defaults(write_toml, minimal_scenario):
     plain = load_scenario(write_toml(minimal_scenario, "plain.toml"))
     explicit = load_scenario(
-        write_toml(minimal_scenario + '\n[network]\nacross_pairs = {}\n', "explicit.toml")
+        write_toml(minimal_scenario + "\n[network]\nacross_pairs = {}\n", "explicit.toml")
     )
     assert plain.hash == explicit.hash
 
@@ -367,7 +374,15 @@ def _rename(document):
 
 @pytest.mark.parametrize(
     "change",
-    [_change_float, _change_text, _toggle_event, _swap_notables, _add_event, _change_mechanism, _rename],
+    [
+        _change_float,
+        _change_text,
+        _toggle_event,
+        _swap_notables,
+        _add_event,
+        _change_mechanism,
+        _rename,
+    ],
 )
 def test_any_change_changes_the_hash(write_toml, korea_document, change):
     before = load_scenario(write_toml(korea_document, "before.toml")).hash

@@ -7,6 +7,7 @@ variance and log(-log) ("exponential Greenwood") intervals; it reads the raw ``f
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from factions.results import Results
 from factions.scenario.load import validate
 
 Z95 = 1.959963984540054
+HALF = 0.5 + 1e-9  # S = 2/3 * 3/4 is 0.5 on paper, not always in floating point
 
 # --------------------------------------------------------------------------- reference KM
 
@@ -73,10 +75,10 @@ class HandKM:
         return (math.exp(-math.exp(centre + Z95 * se)), math.exp(-math.exp(centre - Z95 * se)))
 
     def median(self) -> float | None:
-        return next((t for t, s in zip(self.times, self.survival) if s <= 0.5), None)
+        return next((t for t, s in zip(self.times, self.survival, strict=True) if s <= HALF), None)
 
     def band_median(self, side: int) -> float | None:
-        return next((t for t in self.times if self.band(t)[side] <= 0.5), None)
+        return next((t for t in self.times if self.band(t)[side] <= HALF), None)
 
 
 def hand_km(results: Results, faction: str) -> HandKM:
@@ -103,6 +105,7 @@ def korea(results_folder) -> Results:
     return Results.load(results_folder)
 
 
+@functools.cache
 def tiny_scenario(start: str = "2000-01", end: str = "2000-12"):
     factions = {
         fid: {"label": fid.upper(), "cadres": 10, "loyalty": {"mean": 0.5}, "military": 0.5}
@@ -204,7 +207,10 @@ def test_kaplan_meier_one_faction_is_labelled(korea):
 def test_nelson_aalen_is_the_sum_of_hazards(korea):
     f = korea.factions[korea.factions["faction"] == "soviet"]
     d, e = f["duration_months"].to_numpy(), f["eliminated"].to_numpy()
-    expected = sum(((d == t) & e).sum() / (d >= t).sum() for t in np.unique(d[e]))
+    expected = 0.0
+    for t in np.unique(d[e]):  # ties as successive events: 1/n + 1/(n-1) + ...
+        n, deaths = (d >= t).sum(), ((d == t) & e).sum()
+        expected += sum(1 / (n - i) for i in range(deaths))
     naf = survival.nelson_aalen(korea, "soviet")
     assert naf.cumulative_hazard_.iloc[-1, 0] == pytest.approx(expected)
 
@@ -285,10 +291,10 @@ def test_a_faction_never_eliminated_has_no_median():
 
 
 def test_median_at_exactly_one_half_is_the_first_month_reaching_it():
-    r = synthetic({"a": [None] * 4, "b": [3, 3, None, None], "c": [1, 2, 6, 8]})
+    r = synthetic({"a": [None] * 6, "b": [0, 0, 0, None, None, None], "c": [1, 2, 6, 8, 9, 9]})
     medians = survival.median_elimination(r).set_index("faction")["median"]
-    assert medians["b"] == "2000-04"
-    assert medians["c"] == "2000-03"
+    assert medians["b"] == "2000-01"  # lifelines' own median_survival_time_ says inf here
+    assert medians["c"] == "2000-07"
 
 
 def test_logrank_separates_different_ensembles_and_needs_a_common_start():
@@ -300,7 +306,7 @@ def test_logrank_separates_different_ensembles_and_needs_a_common_start():
         survival.logrank(early, shifted, "b")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=11)), min_size=1, max_size=25)
 )

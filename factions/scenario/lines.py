@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_NAME = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"  # a bare, "basic" or 'literal' key
+_KEY = re.compile(rf"^\s*({_NAME}(?:\s*\.\s*{_NAME})*)\s*=")
 
 
 def _split_key(text: str) -> list[str]:
@@ -51,11 +52,16 @@ def _paths(text: str) -> list[tuple[tuple[Any, ...], int]]:
 
 
 def find_line(text: str | None, loc: Sequence[Any]) -> int | None:
-    """Line number of the longest prefix of ``loc`` defined in ``text`` (None if none)."""
+    """Line number of the longest prefix of ``loc`` defined in ``text`` (None if none).
+
+    A table defined only through its sub-tables (``[factions.reds]`` for ``factions``) is found
+    at the first of them.
+    """
     if not text:
         return None
     wanted = tuple(str(p) if not isinstance(p, int) else p for p in loc)
     best: tuple[int, int] | None = None
+    first_inside: int | None = None
     for path, number in _paths(text):
         depth = 0
         for have, want in zip(path, wanted, strict=False):
@@ -64,4 +70,6 @@ def find_line(text: str | None, loc: Sequence[Any]) -> int | None:
             depth += 1
         if depth == len(path) and depth > 0 and (best is None or depth > best[0]):
             best = (depth, number)
-    return best[1] if best else None
+        elif depth == len(wanted) and depth > 0 and first_inside is None:
+            first_inside = number
+    return best[1] if best else first_inside

@@ -294,10 +294,19 @@ def _describe(node: dict[str, Any] | None) -> str | None:
             text += f" matching {option['pattern']}"
         if "maxLength" in option:
             text += f" of at most {option['maxLength']} characters"
-        if "maxItems" in option:
-            text += f" with at most {option['maxItems']} items"
+        for low, high, noun in (
+            ("minItems", "maxItems", "items"),
+            ("minProperties", "maxProperties", "entries"),
+        ):
+            counts = [
+                f"{word} {option[key]}"
+                for key, word in ((low, "at least"), (high, "at most"))
+                if key in option
+            ]
+            if counts:
+                text += f" with {' and '.join(counts)} {noun}"
         if option.get("examples"):
-            text += f", e.g. {option['examples'][0]!r}"
+            text += f" like {option['examples'][0]!r}"
         texts.append(text)
     return "allowed: " + " or ".join(texts) if texts else None
 

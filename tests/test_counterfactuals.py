@@ -1,0 +1,61 @@
+"""Each counterfactual moves the outcome in the direction its description predicts.
+
+Compared with the baseline on common random numbers (same root seed, same replicate streams).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from factions.ensemble import run_ensemble
+from factions.summary import faction_rows, km_median_month
+
+pytestmark = pytest.mark.slow
+
+REPLICATES = 200
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run_ensemble("korea-1945", replicates=REPLICATES, seed=21, workers=2)
+
+
+def _run(name: str):
+    return run_ensemble(name, replicates=REPLICATES, seed=21, workers=2)
+
+
+def _median(results, faction: str) -> float:
+    f = results.factions[results.factions["faction"] == faction]
+    return km_median_month(f["duration_months"].to_numpy(), f["eliminated"].to_numpy())
+
+
+def _alive(results, faction: str) -> float:
+    rows = {r["faction"]: r for r in faction_rows(results)}
+    return 1 - rows[faction]["eliminated_share"]
+
+
+def test_no_war_delays_the_domestic_end(baseline):
+    cf = _run("korea-no-war")
+    assert _median(cf, "domestic") > _median(baseline, "domestic") + 12
+    assert _alive(cf, "domestic") > _alive(baseline, "domestic")
+
+
+def test_soviets_staying_protect_their_clients(baseline):
+    cf = _run("korea-soviets-stay")
+    assert _alive(cf, "soviet") > _alive(baseline, "soviet") + 0.3
+
+
+def test_armed_yanan_survives_longer(baseline):
+    cf = _run("korea-yanan-armed")
+    assert _median(cf, "yanan") > _median(baseline, "yanan")
+    assert _alive(cf, "yanan") > _alive(baseline, "yanan")
+
+
+def test_no_opening_no_challenge(baseline):
+    cf = _run("korea-no-1956-opening")
+    challenges = (cf.events["kind"] == "challenge").sum()
+    base = (baseline.events["kind"] == "challenge").sum()
+    assert challenges < 0.1 * base
+    late = [_median(cf, f) >= _median(baseline, f) for f in ("yanan", "soviet")]
+    assert all(late) or np.isinf(_median(cf, "yanan"))
