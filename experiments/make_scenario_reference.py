@@ -93,19 +93,32 @@ NOTES: dict[tuple[str, str], str] = {
     ("PowerParams", "members_weight"): "Weight of the rank-and-file share.",
     ("PurgeParams", "established_width"): "Width of the logistic switch around it.",
     ("ChallengeParams", "exposure_months"): "Months the raised purge hazard lasts.",
+    ("_Mechanism", "enabled"): "Set `false` to switch the mechanism off (ablation).",
+    ("PatronPresence", "patron"): "Patron id.",
+    ("PatronPolicy", "patron"): "Patron id.",
+    ("Merger", "faction"): "Faction id the newcomers join.",
+    ("ArmsTransfer", "faction"): "Faction id.",
 }
+
+
+def _models_of(module: Any) -> dict[str, type[BaseModel]]:
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if isinstance(obj, type)
+        and issubclass(obj, BaseModel)
+        and obj.__module__ == module.__name__
+    }
 
 
 def _models() -> dict[str, type[BaseModel]]:
     """Every model a table can be generated for, by name (``patterns.Membership`` for clashes)."""
     found: dict[str, type[BaseModel]] = {}
     for module in (schema, events, mechanisms):
-        for name, obj in vars(module).items():
-            if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__:
-                found.setdefault(name, obj)
-    for name, obj in vars(patterns).items():
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == patterns.__name__:
-            found[f"patterns.{name}" if name in found else name] = obj
+        for name, obj in _models_of(module).items():
+            found.setdefault(name, obj)
+    for name, obj in _models_of(patterns).items():
+        found[f"patterns.{name}" if name in found else name] = obj
     return found
 
 
@@ -147,7 +160,7 @@ def _type(prop: dict[str, Any]) -> str:
         return "string"
     if kind == "array":
         items = prop.get("items", {})
-        inner = "tables" if "$ref" in items else _type(items) + "s"
+        inner = "tables" if {"$ref", "oneOf"} & set(items) else _type(items) + "s"
         return f"list of {inner}"
     if kind == "object":
         return "table of " + ("id → tables" if "patternProperties" in prop else "name → numbers")
@@ -179,7 +192,7 @@ def _table(model: type[BaseModel], skip: set[str] = frozenset()) -> str:
     props = model.model_json_schema()["properties"]
     rows = ["| Field | Type | Default | Meaning |", "|---|---|---|---|"]
     for name, field in model.model_fields.items():
-        if name in skip:
+        if name in skip or name == "kind":  # the section heading names the kind
             continue
         description = field.description or next(
             (NOTES[(c.__name__, name)] for c in model.__mro__ if (c.__name__, name) in NOTES),

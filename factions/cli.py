@@ -80,10 +80,11 @@ def _progress_bar(total: int, label: str):
 
 
 def _simulate(scenario: str, replicates: int, seed: int, workers: int, overrides):
-    from factions.ensemble import run_ensemble
     from factions.scenario import load_scenario
 
-    spec = load_scenario(scenario, list(overrides))
+    spec = load_scenario(scenario, list(overrides))  # refuse bad input before heavy imports
+    from factions.ensemble import run_ensemble
+
     progress = _progress_bar(replicates, spec.name)
     return run_ensemble(spec, replicates, seed, workers=workers, progress=progress)
 
@@ -134,6 +135,8 @@ def validate(target, replicates, seed, workers, overrides):
 
     path = Path(target)
     if path.is_dir():
+        if overrides:
+            raise click.UsageError("--set applies to a scenario, not to a results folder")
         results = Results.load(path)
     else:
         results = _simulate(target, replicates, seed, workers, overrides)

@@ -65,7 +65,7 @@ def _absence(model: FactionModel, event: ev.LeaderAbsence, key: str) -> None:
 
 def _merger(model: FactionModel, event: ev.Merger, key: str) -> None:
     faction = model.faction_index[event.faction]
-    newcomers = model.pending[key]
+    newcomers = model.pending.get(key, np.empty(0, dtype=np.int64))
     cadres = model.cadres
     model.set_status(newcomers, Status.ACTIVE)
     if event.military and len(newcomers):

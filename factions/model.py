@@ -191,11 +191,9 @@ class FactionModel(mesa.Model):
 
     def _init_membership(self) -> None:
         spec = self.spec.membership
-        merged = sum(
-            e.members for _, e in self.spec.active_events() if e.kind == "merger"
-        )
+        merged = sum(e.members for _, e in self.spec.active_events() if e.kind == "merger")
         slots = (spec.capacity + merged) // spec.scale + 1
-        self.members = Membership.empty(slots, spec.scale)
+        self.members = Membership.empty(slots, spec.scale, self.n_factions)
         shares = np.array([f.members for f in self.spec.factions.values()], dtype=float)
         if shares.sum() == 0:
             shares[:] = 1.0
@@ -205,6 +203,7 @@ class FactionModel(mesa.Model):
 
     def _init_clock(self) -> None:
         self.pretext = 0.0
+        self.last_arrest = NOT_YET - 12  # month of the latest arrest (none yet)
         self.war_until = NOT_YET
         self.war_pretext = 0.0
         self.absent_until = NOT_YET
@@ -255,7 +254,9 @@ class FactionModel(mesa.Model):
         if self.check_transitions and len(idx):
             for old in np.unique(self.cadres.status[idx]):
                 if (Status(int(old)), new) not in LEGAL_TRANSITIONS:
-                    raise AssertionError(f"illegal transition {Status(int(old)).name} -> {new.name}")
+                    raise AssertionError(
+                        f"illegal transition {Status(int(old)).name} -> {new.name}"
+                    )
                 self.transitions.add((int(old), int(new)))
         self.cadres.set_status(idx, new, self.month)
 
@@ -269,6 +270,10 @@ class FactionModel(mesa.Model):
 
     def step(self) -> None:
         """One month: events, environment, loyalty, decisions, purges, bookkeeping."""
+        if self.month > self.spec.end_month:
+            raise RuntimeError(
+                f"the run has reached its horizon ({self.spec.end}); start a new model"
+            )
         for key, event in self._schedule.get(self.month, ()):
             exogenous.apply(self, key, event)
         patrons.update_presence(self)
@@ -299,11 +304,12 @@ class FactionModel(mesa.Model):
 
     def _hold_congress(self, key: str, seats: int) -> None:
         before = self.cadres.seat.copy()
-        elected = congress.elect(self, seats)
+        if self.spec.mechanisms.congress.enabled:
+            elected = congress.elect(self, seats)
+        else:  # ablation: the committee is never re-elected
+            elected = np.flatnonzero(before & self.cadres.in_office())
         per_faction = np.bincount(self.cadres.faction[elected], minlength=self.n_factions)
-        new = np.bincount(
-            self.cadres.faction[elected[~before[elected]]], minlength=self.n_factions
-        )
+        new = np.bincount(self.cadres.faction[elected[~before[elected]]], minlength=self.n_factions)
         self.recorder.congresses.append((self.month, key, per_faction, new))
         self.congress_due = None
         self.power = power.faction_power(self)

@@ -4,8 +4,9 @@ Ties are held as a symmetric edge list (both directions stored) in numpy arrays,
 "sum over my ties" is one ``np.bincount``. Three kinds of tie are drawn once, at the start:
 
 * within a faction, ``within_degree`` ties per cadre on average, uniformly at random;
-* across factions, ``across_degree`` ties per cadre on average, spread over the other factions in
-  proportion to their size and to the ``across_pairs`` multipliers;
+* across factions, ``across_degree * (1 - s)`` ties per cadre on average (``s`` its faction's
+  share of all cadres), spread over the other factions in proportion to their size and to the
+  ``across_pairs`` multipliers;
 * a patron-client chain: each cadre is tied to one more prominent cadre of its faction, chosen
   with a bias to the top, so that every faction is a tree of clients under its leaders
   (the clientelist structure of Leninist elites: Walder 1986; Shih 2008).
@@ -41,10 +42,11 @@ class Ties:
         return np.bincount(self.dst, weights=w, minlength=self.n)
 
     def between(self, faction: np.ndarray, n_factions: int) -> np.ndarray:
-        """Matrix of total tie weight between each pair of factions (undirected, halved)."""
+        """Symmetric matrix of the total weight of ties between (and within) factions."""
         matrix = np.zeros((n_factions, n_factions))
         np.add.at(matrix, (faction[self.src], faction[self.dst]), self.weight)
-        return matrix / 2
+        matrix[np.diag_indices(n_factions)] /= 2  # a tie inside a faction is stored twice there
+        return matrix
 
 
 def _pairs_within(members: np.ndarray, degree: float, rng: np.random.Generator) -> np.ndarray:

@@ -7,9 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.mechanisms.challenge import mean_loyalty
-from factions.mechanisms.power import effective_military, seats_per_faction
-
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
@@ -39,13 +36,19 @@ class Recorder:
         self.series = {name: np.zeros(shape) for name in SERIES}
 
     def record(self, model: FactionModel, row: int) -> None:
+        """Store this month's values (called after the month's last power computation)."""
         cadres = model.cadres
         office = cadres.in_office()
+        military, seats, _, _, members = model.power_components
+        active = np.bincount(cadres.faction[office], minlength=self.n_factions)
+        loyalty = np.bincount(cadres.faction[office], cadres.loyalty[office], self.n_factions)
         s = self.series
-        s["active_cadres"][row] = np.bincount(cadres.faction[office], minlength=self.n_factions)
-        s["seats"][row] = seats_per_faction(model)
-        s["military"][row] = effective_military(model)
-        s["loyalty"][row] = mean_loyalty(model)
+        s["active_cadres"][row] = active
+        s["seats"][row] = seats
+        s["military"][row] = military
+        s["loyalty"][row] = np.divide(
+            loyalty, active, out=np.full(len(active), np.nan), where=active > 0
+        )
         s["power_share"][row] = model.power
-        s["members"][row] = model.members.counts(self.n_factions)
+        s["members"][row] = members
         s["in_coalition"][row] = model.in_coalition

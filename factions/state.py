@@ -69,10 +69,17 @@ class CadreState:
     def n(self) -> int:
         return len(self.faction)
 
-    def in_office(self) -> np.ndarray:
-        """Boolean mask of cadres holding office (active or rehabilitated)."""
+    def __post_init__(self) -> None:
         s = self.status
-        return (s == Status.ACTIVE) | (s == Status.REHABILITATED)
+        self._office = (s == Status.ACTIVE) | (s == Status.REHABILITATED)
+
+    def in_office(self) -> np.ndarray:
+        """Boolean mask of cadres holding office (active or rehabilitated); read-only view.
+
+        Kept up to date by :meth:`set_status`, the only place statuses change, so that the many
+        mechanisms that ask for it each month do not recompute it.
+        """
+        return self._office
 
     def label(self, i: int) -> str:
         """The cadre's historical name, or a stable id."""
@@ -83,6 +90,7 @@ class CadreState:
         if len(idx) == 0:
             return
         self.status[idx] = new
+        self._office[idx] = new in IN_OFFICE
         if new in IN_OFFICE:
             entered = self.entered[idx]
             self.entered[idx] = np.where(entered == NOT_YET, month, entered)
@@ -99,22 +107,24 @@ class Membership:
     loyalty: np.ndarray  # float32 loyalty to the leader
     alive: np.ndarray  # bool, the entry is currently a member
     scale: int
+    entries: np.ndarray  # live entries per faction, kept in step by add() and expel()
 
     @classmethod
-    def empty(cls, slots: int, scale: int) -> Membership:
+    def empty(cls, slots: int, scale: int, n_factions: int) -> Membership:
         return cls(
             leaning=np.zeros(slots, dtype=np.int8),
             loyalty=np.zeros(slots, dtype=np.float32),
             alive=np.zeros(slots, dtype=bool),
             scale=scale,
+            entries=np.zeros(n_factions, dtype=np.int64),
         )
 
-    def counts(self, n_factions: int) -> np.ndarray:
+    def counts(self) -> np.ndarray:
         """Members per faction (in persons, not entries)."""
-        return np.bincount(self.leaning[self.alive], minlength=n_factions) * self.scale
+        return self.entries * self.scale
 
     def total(self) -> int:
-        return int(np.count_nonzero(self.alive)) * self.scale
+        return int(self.entries.sum()) * self.scale
 
     def add(self, count: int, leaning: np.ndarray, loyalty: float) -> int:
         """Enrol up to ``count`` entries with the given leanings; return how many fit."""
@@ -123,4 +133,13 @@ class Membership:
         self.alive[free] = True
         self.leaning[free] = leaning[:k]
         self.loyalty[free] = loyalty
+        self.entries += np.bincount(leaning[:k], minlength=len(self.entries))
         return k
+
+    def expel(self, mask: np.ndarray) -> int:
+        """Remove the live entries selected by ``mask``; return how many were removed."""
+        mask = mask & self.alive
+        self.alive[mask] = False
+        removed = np.bincount(self.leaning[mask], minlength=len(self.entries))
+        self.entries -= removed
+        return int(removed.sum())

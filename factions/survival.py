@@ -265,26 +265,23 @@ def _faction_dummies(table: pd.DataFrame, factions: Iterable[str], reference: st
 
 
 def cox_design(results: Results, standardize: bool = True) -> pd.DataFrame:
-    """The design matrix of :func:`cox_purge_risk`: duration, event, covariates, run id.
+    """The design matrix of :func:`cox_purge_risk`: duration, observed, run id, covariates.
 
     Faction dummies use the leader's faction as the reference, so their hazard ratios read as
     "risk relative to the leader's own camp". With ``standardize``, continuous covariates are
-    centred and scaled to one standard deviation (their hazard ratios are per SD).
+    centred and scaled to one standard deviation (their hazard ratios are per SD). Covariates
+    that never vary are dropped: there is no effect of theirs to estimate.
     """
     table = cadre_survival_table(results)
     spec = results.scenario
-    covariates = table[list(CADRE_COVARIATES)].astype(float)
+    continuous = table[list(CADRE_COVARIATES)].astype(float)
     if standardize:
-        scale = covariates.std(ddof=0).replace(0.0, 1.0)
-        covariates = (covariates - covariates.mean()) / scale
+        scale = continuous.std(ddof=0).replace(0.0, 1.0)
+        continuous = (continuous - continuous.mean()) / scale
     dummies = _faction_dummies(table, spec.faction_ids, spec.leader.faction)
-    design = pd.concat(
-        [table[["duration", "observed", "run_id"]], dummies, covariates, table[["initial_seat"]]],
-        axis=1,
-    )
-    return design.loc[:, design.nunique() > 1].assign(
-        duration=table["duration"], observed=table["observed"], run_id=table["run_id"]
-    )
+    covariates = pd.concat([dummies, continuous, table[["initial_seat"]]], axis=1)
+    covariates = covariates.loc[:, covariates.nunique() > 1]
+    return pd.concat([table[["duration", "observed", "run_id"]], covariates], axis=1)
 
 
 def cox_purge_risk(

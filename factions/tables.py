@@ -61,7 +61,7 @@ def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
 def event_table(model: FactionModel, run_id: int) -> pd.DataFrame:
     events = model.recorder.events
     months = np.array([e[0] for e in events], dtype=np.int64)
-    factions = np.array(model.faction_ids + [None], dtype=object)
+    factions = np.array([*model.faction_ids, None], dtype=object)
     return pd.DataFrame(
         {
             "run_id": run_id,

@@ -120,4 +120,3 @@ def score(results: Results) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-

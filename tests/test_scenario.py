@@ -412,6 +412,37 @@ def test_json_schema_is_a_fresh_copy():
     assert json_schema()["properties"]
 
 
+def test_reference_documentation_names_every_field_and_kind():
+    """docs/scenarios.md documents every field (regenerate with
+    experiments/make_scenario_reference.py) and every event and pattern kind."""
+    from pydantic import BaseModel
+
+    text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    seen: set[type] = set()
+
+    def fields(model: type[BaseModel]) -> set[str]:
+        if model in seen:
+            return set()
+        seen.add(model)
+        names = set(model.model_fields)
+        for field in model.model_fields.values():
+            for inner in getattr(field.annotation, "__args__", ()) or (field.annotation,):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    names |= fields(inner)
+        return names
+
+    names = fields(Scenario)
+    for model in EVENT_KINDS.values():
+        names |= fields(model)
+    missing = sorted(n for n in names if f"`{n}`" not in text and f".{n}]`" not in text)
+    assert not missing, f"fields missing from docs/scenarios.md: {missing}"
+    for kind in EVENT_KINDS:
+        assert f'`kind = "{kind}"`' in text
+    pattern_kinds = json_schema()["properties"]["patterns"]["items"]["discriminator"]["mapping"]
+    for kind in pattern_kinds:
+        assert f'`kind = "{kind}"`' in text
+
+
 # --------------------------------------------------------------------------- errors as objects
 
 
@@ -462,7 +493,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(_keys, _values, max_size=6))
 def test_to_toml_round_trips_through_tomllib(document):
     assert _same(tomllib.loads(to_toml(document)), document)

@@ -271,6 +271,8 @@ def test_pattern_window_outside_span_and_reversed(write_toml, minimal_scenario):
     assert "below earliest" in problem.message
     text = minimal_scenario + pattern.replace("1952-01", "1960-01")
     _check(write_toml, text, "patterns.1.latest", 'latest = "1960', value="1960-01", hint="span")
+    text = minimal_scenario + pattern.replace("1952-01", "1955-01") + 'historical = "1949-06"\n'
+    _check(write_toml, text, "patterns.1.historical", "historical", value="1949-06", hint="span")
 
 
 @pytest.mark.parametrize(
@@ -525,6 +527,17 @@ def test_keys_named_like_kinds_keep_their_place_in_the_path(write_toml, minimal_
     error = _invalid(write_toml(text))
     assert _only(error, "factions.membership.cadres").line == _line(text, "cadres = 0")
     assert _only(error, "events.war.end").line == _line(text, 'end = "1953-13"')
+
+
+def test_unknown_keys_that_look_like_kind_tags(write_toml, minimal_scenario):
+    """A stray top-level `kind`, and a key equal to its value, are reported as they are
+    (found by the fuzz tests: the location-cleaning code once dropped the key)."""
+    text = 'kind = "war"\nwar = 1\n' + minimal_scenario
+    text = _edit(text, 'end = "1953-07"', 'end = "1953-07"\nwar = 2')
+    error = _invalid(write_toml(text))
+    assert _only(error, "kind").line == 1
+    assert _only(error, "war").line == 2
+    assert _only(error, "events.war.war").line == _line(text, "war = 2")
 
 
 # --------------------------------------------------------------------------- files

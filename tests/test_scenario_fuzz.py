@@ -213,7 +213,7 @@ _assignments = st.builds(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(_assignments, min_size=1, max_size=3))
 def test_random_overrides_load_or_raise_scenario_error(assignments):
     try:

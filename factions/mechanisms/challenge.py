@@ -51,7 +51,7 @@ def tie_closeness(model: FactionModel) -> np.ndarray:
     np.add.at(between, (faction[model.ties.src], faction[model.ties.dst]), model.ties.weight)
     counts = np.bincount(cadres.faction[office], minlength=model.n_factions).astype(float)
     smaller = np.minimum.outer(counts, counts)
-    core = between[:-1, :-1] / 2
+    core = between[:-1, :-1]  # each undirected tie across factions is counted once per cell
     return np.divide(core, smaller, out=np.zeros_like(core), where=smaller > 0)
 
 
@@ -61,10 +61,13 @@ def attempt(model: FactionModel) -> None:
     if not p.enabled:
         return
     month = model.month
+    level = opening(model)
+    if not level.any():
+        return
     loyalty = mean_loyalty(model)
     threatened = purge.targets(model) & (model.challenge_cooldown < month)
     disloyal = threatened & (loyalty < p.loyalty_threshold)
-    hazard = p.rate * opening(model) * (1.0 - loyalty)
+    hazard = p.rate * level * (1.0 - loyalty)
     fires = np.flatnonzero(disloyal & (model.rng.random(model.n_factions) < hazard))
     if len(fires) == 0:
         return
@@ -106,9 +109,10 @@ def _depose(model: FactionModel, lead: int, names: str) -> None:
     pool = np.flatnonzero(cadres.in_office() & (cadres.faction == lead))
     new = int(pool[np.argmax(cadres.prominence[pool])])
     model.log("challenge_success", lead, new, f"{names}: leader deposed")
-    model.set_status(np.array([old]), Status.EXILED)
-    transfer_offices(model, np.array([old]))
     model.leader_cadre = new
     model.leader_faction = lead
+    model.enemy[lead] = False
     cadres.loyalty[new] = 1.0
+    model.set_status(np.array([old]), Status.EXILED)
+    transfer_offices(model, np.array([old]))  # to the new leader's camp
     model.coalition_stale = True

@@ -6,7 +6,8 @@ chosen so that a faction's expected share is proportional to ``power^c * size^d`
 the prominence, loyalty, power and size weights): the leadership's list reflects the balance of
 power among factions and, within each, favours the prominent and the loyal (on congress slates as
 bargains among factions: Shih, Adolph & Liu 2012). The draw uses the Gumbel-top-k trick
-(Kool et al. 2019), vectorised.
+(Kool et al. 2019), vectorised. The first committee is elected the same way at the start. With
+the mechanism disabled, congresses leave the committee as it is.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ def seat_weights(model: FactionModel) -> np.ndarray:
     p = model.spec.mechanisms.congress
     cadres = model.cadres
     office = cadres.in_office()
-    personal = cadres.prominence**p.prominence_weight * np.maximum(
-        cadres.loyalty, 1e-6
-    ) ** p.loyalty_weight
+    personal = (
+        cadres.prominence**p.prominence_weight
+        * np.maximum(cadres.loyalty, 1e-6) ** p.loyalty_weight
+    )
     personal = np.where(office, personal, 0.0)
     per_faction = np.bincount(cadres.faction, personal, minlength=model.n_factions)
     size = np.bincount(cadres.faction[office], minlength=model.n_factions).astype(float)
@@ -35,10 +37,9 @@ def seat_weights(model: FactionModel) -> np.ndarray:
 
 
 def elect(model: FactionModel, seats: int) -> np.ndarray:
-    """Fill ``seats`` seats; return the indices elected. Without the mechanism, by prominence."""
-    p = model.spec.mechanisms.congress
+    """Fill ``seats`` seats afresh; return the indices elected."""
     cadres = model.cadres
-    weights = seat_weights(model) if p.enabled else cadres.prominence * cadres.in_office()
+    weights = seat_weights(model)
     eligible = np.flatnonzero(weights > 0)
     keys = np.log(weights[eligible]) + model.rng.gumbel(size=len(eligible))
     chosen = eligible[np.argsort(-keys, kind="stable")[:seats]]

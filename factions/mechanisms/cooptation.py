@@ -22,8 +22,11 @@ def coopt(model: FactionModel) -> None:
         return
     cadres = model.cadres
     rivals = cadres.in_office() & (cadres.faction != model.leader_faction)
-    excess = np.clip((cadres.loyalty - p.threshold) / max(1e-9, 1.0 - p.threshold), 0.0, 1.0)
-    chosen = np.flatnonzero(rivals & (model.rng.random(cadres.n) < p.rate * excess))
+    candidates = np.flatnonzero(rivals & (cadres.loyalty > p.threshold))
+    if len(candidates) == 0:
+        return
+    excess = (cadres.loyalty[candidates] - p.threshold) / max(1e-9, 1.0 - p.threshold)
+    chosen = candidates[model.rng.random(len(candidates)) < p.rate * excess]
     for i in chosen:
         model.log("cooptation", int(cadres.faction[i]), int(i), "joins the leader's camp")
     cadres.faction[chosen] = model.leader_faction

@@ -5,7 +5,8 @@ shields its client factions from purges (protection) and, when a client is being
 patron may intervene: the campaign halts for ``halt_months`` and a share of the client's purged
 cadres are restored (the September 1956 Soviet–Chinese delegation that forced the rehabilitation
 of the August plotters: Lankov 2005, ch. 6). A patron does not intervene again before
-``cooldown`` months have passed.
+``cooldown`` months have passed. With the mechanism disabled patrons have no presence at all: no
+backing, protection, encouragement, exile or intervention.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ RECENT_ARRESTS = 3  # months: arrests this recent count as an ongoing purge
 
 
 def update_presence(model: FactionModel) -> None:
-    """Advance every patron's presence along its current ramp."""
+    """Advance every patron's presence along its current ramp (all zero when disabled)."""
+    if not model.spec.mechanisms.patrons.enabled:
+        model.presence[:] = 0.0
+        return
     for patron, (start, begin, target, months) in list(model.ramps.items()):
-        progress = min(1.0, (model.month - begin + 1) / months)
-        model.presence[patron] = start + (target - start) * progress
+        progress = (model.month - begin + 1) / months
         if progress >= 1.0:
+            model.presence[patron] = target
             del model.ramps[patron]
+        else:
+            model.presence[patron] = start + (target - start) * progress
 
 
 def intervene(model: FactionModel) -> None:
@@ -36,14 +42,15 @@ def intervene(model: FactionModel) -> None:
     if not p.enabled:
         return
     month = model.month
+    running = (model.campaign_until >= month) & (model.halted_until < month)
+    if not running.any() and model.last_arrest < month - RECENT_ARRESTS + 1:
+        return  # no purge under way anywhere: nothing to intervene in
     cadres = model.cadres
     recent = np.bincount(
         cadres.origin[cadres.arrested_at >= month - RECENT_ARRESTS + 1],
         minlength=model.n_factions,
     )
-    attacked = model.standing & (
-        ((model.campaign_until >= month) & (model.halted_until < month)) | (recent > 0)
-    )
+    attacked = model.standing & (running | (recent > 0))
     for patron in range(len(model.patron_ids)):
         if model.next_intervention[patron] > month:
             continue
@@ -68,7 +75,7 @@ def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:
         (cadres.origin == faction)
         & np.isin(cadres.status, [Status.ARRESTED, Status.EXILED, Status.DEMOTED])
     )
-    count = int(round(p.restore_share * len(purged)))
+    count = round(p.restore_share * len(purged))
     restored = model.rng.choice(purged, size=count, replace=False) if count else purged[:0]
     model.log(
         "intervention",

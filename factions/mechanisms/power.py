@@ -7,8 +7,9 @@ counted after the leader's control of the army (party committees, political offi
 ``army_control`` of every other faction's force answers to the leader.
 
 When a cadre is removed from office, the seat passes to a cadre of the leader's own faction
-without one (the most loyal and prominent first) or, when there is none, of the ruling coalition, and the armed units to the leader's faction in proportion to
-prominence: the purger gains what the purged lose.
+without one (the most loyal and prominent first) or, when there is none, of the ruling
+coalition; the armed units pass to the leader's faction in proportion to prominence: the purger
+gains what the purged lose.
 """
 
 from __future__ import annotations
@@ -21,21 +22,14 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
-def _share(values: np.ndarray, standing: np.ndarray) -> np.ndarray | None:
-    values = np.where(standing, values, 0.0)
-    total = values.sum()
-    return values / total if total > 0 else None
-
-
 def effective_military(model: FactionModel) -> np.ndarray:
     """Armed force per faction after the leader's control of the army."""
     cadres, office = model.cadres, model.cadres.in_office()
     raw = np.bincount(cadres.faction[office], cadres.military[office], minlength=model.n_factions)
     control = model.army_control
     leader = model.leader_faction
-    others = raw.sum() - raw[leader]
     effective = raw * (1.0 - control)
-    effective[leader] = raw[leader] + control * others
+    effective[leader] = raw[leader] + control * (raw.sum() - raw[leader])
     return effective
 
 
@@ -53,26 +47,43 @@ def seats_per_faction(model: FactionModel) -> np.ndarray:
     return np.bincount(cadres.faction[holders], minlength=model.n_factions)
 
 
+def components(model: FactionModel) -> np.ndarray:
+    """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
+    return np.stack(
+        [
+            effective_military(model),
+            seats_per_faction(model),
+            patron_backing(model),
+            model.legitimacy,
+            model.members.counts(),
+        ]
+    )
+
+
 def faction_power(model: FactionModel) -> np.ndarray:
-    """Power shares of the standing factions (zero for eliminated ones; sums to 1)."""
+    """Power shares of the standing factions (zero for eliminated ones; sums to 1).
+
+    Each component becomes a share among the standing factions; a component that is zero for all
+    of them is left out (its weight goes to the others). Also stores the raw components in
+    ``model.power_components`` for the observers. With the mechanism disabled every standing
+    faction has the same power (and the leader's faction gains no legitimacy).
+    """
     p = model.spec.mechanisms.power
-    standing = model.standing
-    components = [
-        (p.military_weight, effective_military(model)),
-        (p.seats_weight, seats_per_faction(model).astype(float)),
-        (p.patron_weight, patron_backing(model)),
-        (p.legitimacy_weight, model.legitimacy),
-        (p.members_weight, model.members.counts(model.n_factions).astype(float)),
-    ]
-    gamma = np.zeros(model.n_factions)
-    total_weight = 0.0
-    for weight, values in components:
-        share = _share(values, standing)
-        if weight > 0 and share is not None:
-            gamma += weight * share
-            total_weight += weight
-    if total_weight == 0 or gamma.sum() == 0:
-        gamma = standing.astype(float)
+    raw = components(model)
+    model.power_components = raw
+    if not p.enabled:  # ablation: every standing faction equally strong
+        return model.standing / model.standing.sum()
+    weights = np.array(
+        [p.military_weight, p.seats_weight, p.patron_weight, p.legitimacy_weight, p.members_weight]
+    )
+    masked = raw * model.standing
+    totals = masked.sum(axis=1)
+    usable = (totals > 0) & (weights > 0)
+    if not usable.any():
+        gamma = model.standing.astype(float)
+    else:
+        shares = masked[usable] / totals[usable, None]
+        gamma = weights[usable] @ shares
     return gamma / gamma.sum()
 
 

@@ -68,9 +68,7 @@ def launch_campaigns(model: FactionModel) -> None:
     candidates = targets(model) & (model.campaign_until < month) & (model.halted_until < month)
     if not candidates.any():
         return
-    exposure = np.where(
-        model.exposed_until >= month, model.spec.mechanisms.challenge.exposure, 1.0
-    )
+    exposure = np.where(model.exposed_until >= month, model.spec.mechanisms.challenge.exposure, 1.0)
     protection = model.protection_of_faction()
     hazard = p.launch_rate * feasibility(model) * (1.0 - protection) * exposure
     draws = model.rng.random(model.n_factions)
@@ -125,6 +123,7 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
     cadres = model.cadres
     model.set_status(idx, Status.ARRESTED)
     cadres.arrested_at[idx] = model.month
+    model.last_arrest = model.month
     delay = model.rng.geometric(1.0 / p.trial_delay, size=len(idx))
     cadres.sentence_due[idx] = model.month + delay
     transfer_offices(model, idx)

@@ -2,14 +2,15 @@
 
 An elite campaign is followed by a verification of party cards that expels a share of the members
 who lean to the target (tens of thousands at a time: the 1947 expulsion of 40,000–60,000
-domestic-faction members; Scalapino & Lee 1972, Lankov 2002). Vectorised over all entries.
+domestic-faction members; Scalapino & Lee 1972, Lankov 2002). The verification weeds out the
+less loyal first: a member's chance is ``wave_share`` scaled by its disloyalty relative to the
+mean of the target's members, so that ``wave_share`` of them leave on average. Vectorised over
+all entries.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -21,8 +22,11 @@ def expulsion_wave(model: FactionModel, faction: int) -> None:
         return
     members = model.members
     leaning = members.alive & (members.leaning == faction)
-    expelled = leaning & (model.rng.random(len(leaning)) < p.wave_share)
-    count = int(np.count_nonzero(expelled))
+    if not leaning.any():
+        return
+    disloyalty = 1.0 - members.loyalty
+    mean = disloyalty[leaning].mean()
+    chance = p.wave_share * (disloyalty / mean if mean > 0 else 1.0)
+    count = members.expel(leaning & (model.rng.random(len(leaning)) < chance))
     if count:
-        members.alive[expelled] = False
         model.log("expulsion_wave", faction, None, f"{count * members.scale} members expelled")

@@ -32,7 +32,10 @@ def grow_membership(model: FactionModel) -> None:
     weights = np.where(model.standing, model.power, 0.0)
     weights = weights / weights.sum() * (1.0 - p.leader_share)
     weights[model.leader_faction] += p.leader_share
-    leaning = model.rng.choice(model.n_factions, size=entries, p=weights / weights.sum())
+    cumulative = np.cumsum(weights / weights.sum())
+    leaning = np.minimum(
+        np.searchsorted(cumulative, model.rng.random(entries), side="right"), model.n_factions - 1
+    )
     members.add(entries, leaning.astype(np.int8), model.spec.membership.initial_loyalty)
 
 

@@ -22,8 +22,10 @@ def rehabilitate(model: FactionModel) -> None:
     if not p.enabled or p.rate == 0:
         return
     cadres = model.cadres
-    purged = (cadres.status == Status.DEMOTED) | (cadres.status == Status.EXILED)
-    chosen = np.flatnonzero(purged & (model.rng.random(cadres.n) < p.rate))
+    purged = np.flatnonzero((cadres.status == Status.DEMOTED) | (cadres.status == Status.EXILED))
+    if len(purged) == 0:
+        return
+    chosen = purged[model.rng.random(len(purged)) < p.rate]
     if len(chosen) == 0:
         return
     gone = ~model.standing[cadres.faction[chosen]]

@@ -118,7 +118,7 @@ def check_dates(s: Scenario) -> list[Problem]:
                 )
             )
     for i, pattern in enumerate(s.patterns):
-        for field in ("earliest", "latest", "start", "end", "date"):
+        for field in ("earliest", "latest", "historical", "start", "end", "date"):
             inside(f"patterns.{i}.{field}", getattr(pattern, field, None))
         pairs = (("earliest", "latest"), ("start", "end"), ("count_min", "count_max"))
         for low, high in pairs:

@@ -39,9 +39,6 @@ class War(_Event):
     kind: Literal["war"]
     end: Month = Field(description="Month the war ends (armistice).")
     pretext: Probability = Field(0.3, description="Pretext level for purges while the war lasts.")
-    mobilisation: NonNegative = Field(
-        0.5, description="Monthly growth of military force, as a share, summed over the war."
-    )
 
 
 class Setback(_Event):
@@ -75,7 +72,8 @@ class IdeologicalShock(_Event):
 
     kind: Literal["ideological_shock"]
     factions: list[Identifier] = Field(
-        default_factory=list, description="Factions hit; empty means every faction but the leader's."
+        default_factory=list,
+        description="Factions hit; empty means every faction but the leader's.",
     )
     magnitude: Probability = Field(description="Share of loyalty lost by the cadres hit.")
     opening_months: Annotated[int, Field(ge=0, le=120)] = Field(
@@ -116,8 +114,7 @@ class Congress(_Event):
     """A party congress: the central committee is re-elected with `seats` full members."""
 
     kind: Literal["congress"]
-    seats: Annotated[int, Field(ge=1, le=MAX_SEATS)]
-    candidates: Annotated[int, Field(ge=0, le=MAX_SEATS)] = 0
+    seats: Annotated[int, Field(ge=1, le=MAX_SEATS)] = Field(description="Full members elected.")
 
 
 class ArmyPartyCommittees(_Event):

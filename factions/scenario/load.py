@@ -210,36 +210,44 @@ def _variant(node: dict[str, Any], doc: Any) -> dict[str, Any] | None:
     return _deref({"$ref": ref}) if ref else None
 
 
+def _step(node: dict[str, Any], doc: Any, part: Any) -> tuple[dict[str, Any] | None, Any]:
+    """One step down ``part``: the schema node and document node there (None if unknown)."""
+    if "discriminator" in node:
+        node = _variant(node, doc)
+        if node is None:
+            return None, None
+    if isinstance(part, int):
+        node = _deref(node.get("items", {}))
+        doc = doc[part] if isinstance(doc, list) and 0 <= part < len(doc) else None
+    elif part in node.get("properties", {}):
+        node = _deref(node["properties"][part])
+        doc = doc.get(part) if isinstance(doc, Mapping) else None
+    elif _value_schema(node) is not None:
+        node = _deref(_value_schema(node))
+        doc = doc.get(part) if isinstance(doc, Mapping) else None
+    elif "anyOf" in node:
+        options = [_deref(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
+        if not options:
+            return None, None
+        node = options[0]
+        if part in node.get("properties", {}):
+            node = _deref(node["properties"][part])
+        doc = doc.get(part) if isinstance(doc, Mapping) else None
+    else:
+        return None, None
+    return node, doc
+
+
 def _schema_at(loc: tuple[Any, ...], doc: Any, pick_variant: bool = True) -> dict[str, Any] | None:
     """The JSON Schema node that describes the field at ``loc`` (None if it cannot be found).
 
     ``doc`` is the document, used to pick the member of a discriminated union by its ``kind``;
     with ``pick_variant=False`` the union itself is returned for the last part of ``loc``.
     """
-    node = _deref(_schema())
+    node: dict[str, Any] | None = _deref(_schema())
     for part in loc:
-        if "discriminator" in node:
-            node = _variant(node, doc)
-            if node is None:
-                return None
-        if isinstance(part, int):
-            node = _deref(node.get("items", {}))
-            doc = doc[part] if isinstance(doc, list) and 0 <= part < len(doc) else None
-        elif part in node.get("properties", {}):
-            node = _deref(node["properties"][part])
-            doc = doc.get(part) if isinstance(doc, Mapping) else None
-        elif _value_schema(node) is not None:
-            node = _deref(_value_schema(node))
-            doc = doc.get(part) if isinstance(doc, Mapping) else None
-        elif "anyOf" in node:
-            options = [_deref(o) for o in node["anyOf"] if "$ref" in o or "properties" in o]
-            if not options:
-                return None
-            node = options[0]
-            if part in node.get("properties", {}):
-                node = _deref(node["properties"][part])
-            doc = doc.get(part) if isinstance(doc, Mapping) else None
-        else:
+        node, doc = _step(node, doc, part)
+        if node is None:
             return None
     if pick_variant and "discriminator" in node:
         node = _variant(node, doc) or node
@@ -315,23 +323,24 @@ def _strip_union_tags(loc: tuple[Any, ...], document: Any) -> tuple[Any, ...]:
     """Drop the discriminator values pydantic inserts into error locations.
 
     ``('events', 'war', 'war', 'end')`` is the field ``end`` of the event ``war`` whose kind is
-    ``war``: only a part that repeats the ``kind`` of the table just reached is a tag, so event
-    keys and faction ids that happen to equal a kind name are kept.
+    ``war``. A part is a tag only where the schema has a discriminated union (an event, a
+    pattern) and the part equals that table's ``kind``: event keys, faction ids and unknown
+    keys that happen to equal a kind name are kept.
     """
     kept: list[Any] = []
-    node, tag_seen = document, False
+    node: dict[str, Any] | None = _deref(_schema())
+    doc = document
     for part in loc:
-        if not tag_seen and isinstance(node, Mapping) and node.get("kind") == part:
-            tag_seen = True
+        if (
+            node is not None
+            and "discriminator" in node
+            and isinstance(doc, Mapping)
+            and doc.get("kind") == part
+        ):
+            node = _variant(node, doc)
             continue
         kept.append(part)
-        tag_seen = False
-        if isinstance(node, Mapping):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            node = None
+        node, doc = _step(node, doc, part) if node is not None else (None, None)
     return tuple(kept)
 
 
@@ -445,13 +454,18 @@ def _blame_override(problem: Problem, overrides: Mapping[str, Any]) -> Problem:
 
 
 def canonical_json(scenario: Scenario) -> str:
-    """The resolved scenario as canonical JSON (sorted keys, no whitespace)."""
+    """The resolved scenario as canonical JSON (no whitespace).
+
+    Fields come in schema order, so the layout of the file does not matter; tables keyed by id
+    (factions, patrons, events) keep their declared order, because the model numbers factions in
+    that order and the same seed gives other draws when they are reordered.
+    """
     data = scenario.model_dump(mode="json", exclude={"extends"})
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the canonical JSON: equal for equal resolved content, whatever the file layout."""
+    """SHA-256 of the canonical JSON: equal when the resolved content (and faction order) is."""
     return hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest()
 
 

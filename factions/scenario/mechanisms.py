@@ -24,7 +24,9 @@ class _Mechanism(BaseModel):
 class LoyaltyParams(_Mechanism):
     """Monthly loyalty dynamics of cadres and members."""
 
-    charisma_pull: Rate = Field(0.01, description="Pull toward 1, times the leader's charisma.")
+    charisma_pull: Rate = Field(
+        0.01, description="Pull toward 1, times charisma and the leader faction's legitimacy."
+    )
     indoctrination: Rate = Field(0.004, description="Pull toward 1 from study groups and the cult.")
     faction_pull: Rate = Field(0.05, description="Pull toward the faction mean, times cohesion.")
     network_pull: Rate = Field(0.05, description="Pull toward the mean of one's ties.")
@@ -65,7 +67,7 @@ class PurgeParams(_Mechanism):
     launch_rate: Rate = Field(0.2, description="Monthly hazard of a campaign against a target.")
     pretext_half_life: Months = Field(6, description="Half-life of a setback's pretext.")
     established_share: Probability = Field(
-        0.6, description="Leader-camp power share above which no pretext is needed (Svolik)."
+        0.6, description="Leader's faction power share above which no pretext is needed (Svolik)."
     )
     established_width: Annotated[float, Field(gt=0.0, le=0.5, allow_inf_nan=False)] = 0.05
     campaign_months: Months = Field(9, description="Mean length of a campaign.")
@@ -83,14 +85,18 @@ class RankAndFileParams(_Mechanism):
     """Rank-and-file purge waves that follow an elite campaign."""
 
     wave_share: Probability = Field(
-        0.12, description="Share of members leaning to the target expelled when a campaign starts."
+        0.12,
+        description="Mean share of the target's members expelled when a campaign starts "
+        "(the less loyal more likely).",
     )
 
 
 class ChallengeParams(_Mechanism):
     """Challenges to the leader: opening, coalition, contest (Tullock 1980)."""
 
-    rate: Rate = Field(0.25, description="Monthly hazard for a threatened faction in an opening.")
+    rate: Rate = Field(
+        0.25, description="Monthly hazard in an opening, times (1 - the faction's mean loyalty)."
+    )
     loyalty_threshold: Probability = Field(0.5, description="Only less loyal factions challenge.")
     decisiveness: Annotated[float, Field(gt=0.0, le=20.0, allow_inf_nan=False)] = Field(
         3.0, description="Exponent r of the contest success function."
@@ -107,7 +113,9 @@ class ChallengeParams(_Mechanism):
 class PatronParams(_Mechanism):
     """Patron protection and intervention on behalf of clients."""
 
-    intervention_rate: Rate = Field(0.5, description="Monthly hazard, times willingness * presence.")
+    intervention_rate: Rate = Field(
+        0.5, description="Monthly hazard, times willingness, presence and the client's affinity."
+    )
     halt_months: Months = Field(12, description="Months a halted campaign stays halted.")
     restore_share: Probability = Field(0.3, description="Share of the client's purged restored.")
     cooldown: Months = Field(36, description="Months before the patron intervenes again.")

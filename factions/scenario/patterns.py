@@ -53,7 +53,7 @@ class Survives(_Pattern):
 
 
 class EventCount(_Pattern):
-    """Between `start` and `end`, the number of events of `event` lies in [`count_min`, `count_max`]."""
+    """Between `start` and `end`, the count of `event` events is in [`count_min`, `count_max`]."""
 
     kind: Literal["event_count"]
     event: str = Field(description="An event kind of the event log, e.g. 'challenge'.")

@@ -23,7 +23,6 @@ from factions.scenario.types import (
     MAX_SEATS,
     Identifier,
     Month,
-    Months,
     NonNegative,
     Probability,
 )
@@ -118,7 +117,8 @@ class Network(_Strict):
     within_weight: Probability = 1.0
     across_weight: Probability = 0.5
     chain_weight: Probability = Field(
-        1.0, description="Weight of the patron-client tie from each cadre up to a more prominent one."
+        1.0,
+        description="Weight of the patron-client tie from each cadre up to a more prominent one.",
     )
     across_pairs: dict[str, NonNegative] = Field(
         default_factory=dict,
@@ -178,9 +178,7 @@ class Scenario(_Strict):
     )
     start: Month = Field(description="First simulated month, 'YYYY-MM'.")
     end: Month = Field(description="Last simulated month (the horizon), 'YYYY-MM'.")
-    factions: Annotated[
-        dict[Identifier, Faction], Field(min_length=2, max_length=MAX_FACTIONS)
-    ]
+    factions: Annotated[dict[Identifier, Faction], Field(min_length=2, max_length=MAX_FACTIONS)]
     leader: Leader
     patrons: dict[Identifier, Patron] = Field(default_factory=dict)
     network: Network = Network()
@@ -221,5 +219,3 @@ class Scenario(_Strict):
         from factions.scenario.load import scenario_hash
 
         return scenario_hash(self)
-
-
