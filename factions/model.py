@@ -123,6 +123,8 @@ class FactionModel(mesa.Model):
     def _init_patrons(self) -> None:
         patrons_ = self.spec.patrons.values()
         self.presence = np.array([p.presence for p in patrons_], dtype=float)
+        if not self.spec.mechanisms.patrons.enabled:
+            self.presence[:] = 0.0  # ablation: no patron is ever present
         self.protection = np.array([p.protection for p in patrons_], dtype=float)
         self.willingness = np.array([p.willingness for p in patrons_], dtype=float)
         self.encouragement = np.array([p.encouragement for p in patrons_], dtype=float)

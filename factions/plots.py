@@ -25,6 +25,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 from factions.calendar import format_month, month_timestamps, parse_month
 from factions.errors import ExperimentError
+from factions.mechanisms.patrons import ramp_value
 from factions.results import Results
 from factions.scenario import Scenario
 from factions.survival import kaplan_meier
@@ -471,10 +472,8 @@ def _replay_ramps(months: np.ndarray, initial: float, ramps: list) -> np.ndarray
             e = by_month[month]
             ramp = (value, month, e.level, e.over_months)
         if ramp is not None:
-            start, begin, target, span = ramp
-            progress = min(1.0, (month - begin + 1) / span)
-            value = start + (target - start) * progress
-            ramp = None if progress >= 1.0 else ramp
+            value, done = ramp_value(*ramp, month)
+            ramp = None if done else ramp
         out[i] = value
     return out
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,9 +203,7 @@ def run_checked(overrides_: dict[str, Any], seed: int) -> FactionModel:
     return model
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(overrides_=overrides(), seed=seeds)
 def test_invariants_hold_every_month(overrides_, seed):
     run_checked(overrides_, seed)
@@ -226,7 +225,7 @@ def fingerprint(model: FactionModel) -> tuple:
     )
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None)
 @given(overrides_=overrides(), seed=seeds)
 def test_identical_seeds_give_identical_runs(overrides_, seed):
     spec = load_scenario(TINY, overrides=overrides_ or None)
@@ -239,6 +238,17 @@ def test_different_seeds_give_different_runs():
     spec = load_scenario(TINY)
     runs = {fingerprint(FactionModel(spec, rng=seed).run())[2] for seed in range(3)}
     assert len(runs) > 1
+
+
+def test_a_run_stops_at_the_horizon():
+    spec = load_scenario(TINY)
+    model = FactionModel(spec, rng=0).run()
+    assert not model.running
+    assert model.month == spec.end_month + 1
+    assert model.recorder.series["power_share"].shape == (spec.n_months, 3)
+    assert np.allclose(model.recorder.series["power_share"].sum(axis=1), 1.0)
+    with pytest.raises(RuntimeError, match="horizon"):
+        model.step()
 
 
 def test_the_default_tiny_run_exercises_the_mechanisms():

@@ -37,10 +37,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.toml"))
 
 
-def _reverse_keys(value: Any) -> Any:
-    """The same data with every table's keys in reverse order."""
+ORDERED_TABLES = {"factions", "patrons", "events"}  # their declared order numbers the model's ids
+
+
+def _reverse_keys(value: Any, keep_order: bool = False) -> Any:
+    """The same data with every table's keys in reverse order (but the id-keyed tables')."""
     if isinstance(value, dict):
-        return {k: _reverse_keys(value[k]) for k in reversed(list(value))}
+        keys = list(value) if keep_order else list(reversed(list(value)))
+        return {k: _reverse_keys(value[k], k in ORDERED_TABLES) for k in keys}
     if isinstance(value, list):
         return [_reverse_keys(v) for v in value]
     return value
@@ -331,6 +335,14 @@ def test_hash_ignores_key_order_and_file_layout(write_toml, korea_document):
     assert load_scenario(write_toml(korea_document, "layout.toml")).hash == korea.hash
     reordered = write_toml(_reverse_keys(korea_document), "reordered.toml")
     assert load_scenario(reordered).hash == korea.hash
+
+
+def test_hash_depends_on_faction_order(write_toml, korea_document):
+    """Factions are numbered in declared order, so the same seed gives other draws: new hash."""
+    korea_document["factions"] = dict(reversed(list(korea_document["factions"].items())))
+    assert load_scenario(write_toml(korea_document, "swapped.toml")).hash != (
+        load_scenario("korea-1945").hash
+    )
 
 
 def test_hash_ignores_explicit_defaults(write_toml, minimal_scenario):

@@ -83,7 +83,7 @@ def attempt(model: FactionModel) -> None:
     model.log("challenge", lead, None, f"by {names}; odds {odds:.2f}")
     model.challenge_cooldown[challengers] = month + p.exposure_months
     if model.rng.random() < odds:
-        _depose(model, lead, names)
+        _depose(model, lead, challengers, names)
     else:
         _fail(model, challengers, names)
 
@@ -103,7 +103,7 @@ def _fail(model: FactionModel, challengers: np.ndarray, names: str) -> None:
         model.log("flight", int(cadres.faction[i]), int(i), "fled abroad")
 
 
-def _depose(model: FactionModel, lead: int, names: str) -> None:
+def _depose(model: FactionModel, lead: int, challengers: np.ndarray, names: str) -> None:
     cadres = model.cadres
     old = model.leader_cadre
     pool = np.flatnonzero(cadres.in_office() & (cadres.faction == lead))
@@ -111,7 +111,9 @@ def _depose(model: FactionModel, lead: int, names: str) -> None:
     model.log("challenge_success", lead, new, f"{names}: leader deposed")
     model.leader_cadre = new
     model.leader_faction = lead
-    model.enemy[lead] = False
+    model.enemy[challengers] = False
+    model.in_coalition[:] = False  # the victors rule until the next decision point
+    model.in_coalition[challengers] = True
     cadres.loyalty[new] = 1.0
     model.set_status(np.array([old]), Status.EXILED)
     transfer_offices(model, np.array([old]))  # to the new leader's camp

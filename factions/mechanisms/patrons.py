@@ -23,18 +23,26 @@ if TYPE_CHECKING:
 RECENT_ARRESTS = 3  # months: arrests this recent count as an ongoing purge
 
 
+def ramp_value(
+    start: float, begin: int, target: float, months: int, month: int
+) -> tuple[float, bool]:
+    """Presence in ``month`` on a ramp from ``start`` (set in ``begin``) to ``target`` over
+    ``months`` months, and whether the ramp is complete (it ends exactly at ``target``)."""
+    progress = (month - begin + 1) / months
+    if progress >= 1.0:
+        return target, True
+    return start + (target - start) * progress, False
+
+
 def update_presence(model: FactionModel) -> None:
     """Advance every patron's presence along its current ramp (all zero when disabled)."""
     if not model.spec.mechanisms.patrons.enabled:
         model.presence[:] = 0.0
         return
     for patron, (start, begin, target, months) in list(model.ramps.items()):
-        progress = (model.month - begin + 1) / months
-        if progress >= 1.0:
-            model.presence[patron] = target
+        model.presence[patron], done = ramp_value(start, begin, target, months, model.month)
+        if done:
             del model.ramps[patron]
-        else:
-            model.presence[patron] = start + (target - start) * progress
 
 
 def intervene(model: FactionModel) -> None:

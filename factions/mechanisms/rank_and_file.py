@@ -3,17 +3,42 @@
 An elite campaign is followed by a verification of party cards that expels a share of the members
 who lean to the target (tens of thousands at a time: the 1947 expulsion of 40,000–60,000
 domestic-faction members; Scalapino & Lee 1972, Lankov 2002). The verification weeds out the
-less loyal first: a member's chance is ``wave_share`` scaled by its disloyalty relative to the
-mean of the target's members, so that ``wave_share`` of them leave on average. Vectorised over
-all entries.
+less loyal first: a member's chance is proportional to its disloyalty, capped at 1, and scaled so
+that ``wave_share`` of the target's members leave on average. Vectorised over all entries.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
+
+DISLOYALTY_FLOOR = 1e-6
+
+
+def expulsion_chances(disloyalty: np.ndarray, share: float) -> np.ndarray:
+    """Chances proportional to disloyalty, capped at 1, that average exactly ``share``.
+
+    Water-filling: the most disloyal are capped at 1 and the rest scaled up until the mean is
+    ``share``. A tiny floor on disloyalty lets the fully loyal absorb what the others cannot.
+    """
+    n = len(disloyalty)
+    d = np.maximum(disloyalty.astype(float), 0.0) + DISLOYALTY_FLOOR
+    order = np.argsort(-d, kind="stable")
+    d = d[order]
+    rest = d.sum() - np.concatenate([[0.0], np.cumsum(d)[:-1]])  # sum of d[k:]
+    scale = (share * n - np.arange(n)) / rest  # scale if the k most disloyal are capped
+    fits = scale * d <= 1.0
+    capped = int(np.argmax(fits)) if fits.any() else n
+    chance = np.ones(n)
+    if capped < n:
+        chance[capped:] = np.clip(scale[capped] * d[capped:], 0.0, 1.0)
+    out = np.empty(n)
+    out[order] = chance
+    return out
 
 
 def expulsion_wave(model: FactionModel, faction: int) -> None:
@@ -24,9 +49,10 @@ def expulsion_wave(model: FactionModel, faction: int) -> None:
     leaning = members.alive & (members.leaning == faction)
     if not leaning.any():
         return
-    disloyalty = 1.0 - members.loyalty
-    mean = disloyalty[leaning].mean()
-    chance = p.wave_share * (disloyalty / mean if mean > 0 else 1.0)
-    count = members.expel(leaning & (model.rng.random(len(leaning)) < chance))
+    target = np.flatnonzero(leaning)
+    chance = expulsion_chances(1.0 - members.loyalty[target], p.wave_share)
+    expelled = np.zeros(len(leaning), dtype=bool)
+    expelled[target] = model.rng.random(len(target)) < chance
+    count = members.expel(expelled)
     if count:
         model.log("expulsion_wave", faction, None, f"{count * members.scale} members expelled")

@@ -27,6 +27,7 @@ def grow_membership(model: FactionModel) -> None:
     expected = p.growth_rate * current * max(0.0, 1.0 - current / capacity) / members.scale
     whole = int(expected)
     entries = whole + int(model.rng.random() < expected - whole)
+    entries = max(0, min(entries, (capacity - current) // members.scale))  # never above capacity
     if entries == 0:
         return
     weights = np.where(model.standing, model.power, 0.0)
