@@ -3,8 +3,8 @@
 * **Launch.** A faction outside the ruling coalition is a target. A campaign against it needs a
   *pretext* (a failure to blame: war reverses, economic trouble; decaying with a half-life) or an
   *established* leader, whose own faction's power share has passed the threshold beyond which
-  rivals' threats stop being credible (Svolik 2012, *The Politics of Authoritarian Rule*, ch. 3). The
-  monthly hazard is ``launch_rate * max(pretext, established)``, reduced by the target's patron
+  rivals' threats stop being credible (Svolik 2012, *The Politics of Authoritarian Rule*, ch. 3).
+  The monthly hazard is ``launch_rate * max(pretext, established)``, reduced by the target's patron
   protection and multiplied after a failed challenge. The leader launches nothing while abroad.
 * **Spread.** A campaign opens by arresting a scapegoat, the target's most prominent cadre, and
   then spreads: every month each cadre of the target is arrested with probability
