@@ -29,6 +29,8 @@ Examples:
   factions scenarios show korea-no-war         # fully resolved after `extends`
   factions scenarios check scenarios/*.toml
   factions validate korea-1945 --replicates 200
+  factions sweep korea-grid-yanan --workers 2    # a sweep from experiments/; resumable
+  factions status results/korea-grid-yanan
 """
 
 
@@ -144,6 +146,194 @@ def validate(target, replicates, seed, workers, overrides):
     click.echo(render(summary))
     held = sum(p["holds"] for p in summary["patterns"])
     click.echo(f"\n{held}/{len(summary['patterns'])} patterns hold")
+
+
+# ----------------------------------------------------------------------------------- sweeps
+
+
+def _sweep_bar(label: str):
+    """A tqdm bar for ``progress(done, total)``; it starts at the runs already stored."""
+    from tqdm import tqdm
+
+    bars: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=total, initial=done, desc=label, unit="run", file=sys.stderr, disable=None
+                )
+            )
+        bars[0].update(done - bars[0].n)
+
+    def close() -> None:
+        if bars:
+            bars[0].close()
+
+    update.close = close  # type: ignore[attr-defined]
+    return update
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _resume_hint(experiment: str, folder: Path, replicates: int | None) -> str:
+    extra = f" --replicates {replicates}" if replicates else ""
+    return f"factions sweep {experiment} --out {folder}{extra} --resume"
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _show(frame, title: str, rows: int = 40) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 120, "display.max_columns", 12):
+        click.echo(f"\n{title}:")
+        click.echo(
+            frame.to_string(
+                index=False, max_rows=rows, line_width=100, float_format=lambda x: f"{x:.3f}"
+            )
+        )
+
+
+def _report(results) -> None:
+    """Print what a finished sweep stored, and its analysis (also written to DIR/analysis/)."""
+    runs = results.runs
+    failed = runs[runs["status"] != "ok"]
+    click.echo(
+        f"stored {len(runs)} of {results.experiment.n_runs} runs ({len(failed)} failed) "
+        f"in {results.folder}/"
+    )
+    if len(failed):
+        last = str(failed["error"].iloc[0]).strip().splitlines()[-1]
+        click.echo(f"failed runs are listed in runs (status, error); first error: {last}")
+    if not results.complete:
+        return
+    try:
+        analysis = results.analyse()
+    except FactionsError as exc:
+        click.echo(f"no analysis: {exc}", err=True)
+        return
+    for name, frame in analysis.items():
+        _show(frame, {"outputs": "outputs per design point"}.get(name, f"{name} indices"))
+    for path in results.save_analysis(analysis):
+        click.echo(f"analysis: {path}")
+
+
+@main.command()
+@click.argument("experiment")
+@click.option(
+    "-j", "--workers", type=click.IntRange(1), help="Local worker processes [one per CPU]."
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (e.g. tcp://10.0.0.5:8786)."
+)
+@click.option(
+    "-o", "--out", type=click.Path(file_okay=False), help="Results folder [results/EXPERIMENT]."
+)
+@click.option(
+    "-n", "--replicates", type=click.IntRange(1), help="Replicates per point [the file's]."
+)
+@click.option("--resume", is_flag=True, help="Continue the sweep stored in the results folder.")
+@click.option("--new", is_flag=True, help="Discard what the results folder holds; start over.")
+@click.option("--batch-size", type=click.IntRange(1), help="Runs per task [automatic].")
+@click.option(
+    "--retries",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Retries of a failed run.",
+)
+@friendly_errors
+def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_size, retries):
+    """Run EXPERIMENT (a name in experiments/ or a .toml path): every point, every replicate.
+
+    Results are stored as they come; Ctrl-C (or SIGTERM) stops cleanly and --resume continues.
+    """
+    if workers and scheduler:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    if resume and new:
+        raise click.UsageError("give --resume or --new, not both")
+    import signal
+
+    from factions.experiment import load_experiment
+
+    exp = load_experiment(experiment, replicates)
+    folder = Path(out or Path("results") / exp.name)
+    click.echo(
+        f"{exp.name}: {exp.n_points} points x {exp.replicates} replicates = {exp.n_runs} runs "
+        f"({exp.design.kind} design over {exp.base.name}) -> {folder}/",
+        err=True,
+    )
+    from factions.experiment import run_sweep
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    bar = _sweep_bar(exp.name)
+    try:
+        results = run_sweep(
+            exp,
+            folder,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            new=new,
+            batch_size=batch_size,
+            retries=retries,
+            progress=bar,
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        from factions.experiment.store import SweepStore
+
+        stored = len(SweepStore.read(folder).runs()) if (folder / "manifest.json").exists() else 0
+        click.echo(f"\ninterrupted: {stored} of {exp.n_runs} runs stored in {folder}/", err=True)
+        click.echo(f"resume with: {_resume_hint(experiment, folder, replicates)}", err=True)
+        sys.exit(130)
+    bar.close()
+    _report(results)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@friendly_errors
+def status(folder):
+    """Progress of the sweep in FOLDER: points and runs done, remaining, rate, ETA."""
+    from factions.experiment.store import SweepStore
+
+    store = SweepStore.read(folder)
+    s = store.status()
+    rate = f"{s['rate']:.2f} runs/s (latest chunks)" if s["rate"] else "-"
+    if s["remaining"] == 0:
+        state = "complete"
+    elif s["running"]:
+        state = "running"
+    else:
+        source = store.manifest["experiment"].get("source") or s["experiment"]
+        state = f"stopped; resume with: factions sweep {source} --out {folder} --resume"
+    eta = _duration(s["eta_seconds"]) if s["eta_seconds"] is not None else "-"
+    lines = [
+        ("experiment", f"{s['experiment']} ({s['design']} design over {s['scenario']})"),
+        ("points", f"{s['points_done']} of {s['points']} complete ({s['replicates']} replicates)"),
+        (
+            "runs",
+            f"{s['stored']} of {s['runs']} stored ({s['failed']} failed), "
+            f"{s['remaining']} remaining",
+        ),
+        ("state", state),
+        ("rate", rate),
+        ("eta", eta),
+        ("updated", s["updated"] or "-"),
+    ]
+    for key, value in lines:
+        click.echo(f"{key:<11}{value}")
 
 
 # ----------------------------------------------------------------------------------- scenarios

@@ -1,7 +1,8 @@
 """The ensemble summary: who was eliminated, when, in what order, beside the historical record.
 
-Elimination dates are summarised with Kaplan–Meier estimates (lifelines), so that runs in which a
-faction outlives the horizon count as right-censored, never as eliminated at the end.
+Elimination dates are summarised with Kaplan–Meier estimates (:mod:`factions.survival`), so that
+runs in which a faction outlives the horizon count as right-censored, never as eliminated at the
+end.
 """
 
 from __future__ import annotations
@@ -9,19 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
 
-from factions.calendar import format_month
 from factions.results import Results
+from factions.survival import median_elimination
 from factions.validate import score
-
-
-def km_median_month(durations: np.ndarray, observed: np.ndarray) -> float:
-    """Kaplan–Meier median duration in months (``inf`` when the curve never reaches 0.5)."""
-    fitter = KaplanMeierFitter().fit(durations, event_observed=observed)
-    return float(fitter.median_survival_time_)
 
 
 def elimination_orders(results: Results) -> Counter:
@@ -53,19 +46,18 @@ def faction_rows(results: Results) -> list[dict[str, Any]]:
     first = f[f["eliminated"]].groupby("run_id")["eliminated_at"].transform("min")
     is_first = f[f["eliminated"]][f[f["eliminated"]]["eliminated_at"] == first]
     historical = _historical_dates(results)
+    medians = median_elimination(results).set_index("faction")
     rows = []
     for fid in spec.faction_ids:
         mine = f[f["faction"] == fid]
-        median = km_median_month(mine["duration_months"].to_numpy(), mine["eliminated"].to_numpy())
         rows.append(
             {
                 "faction": fid,
                 "label": spec.factions[fid].label,
                 "eliminated_share": float(mine["eliminated"].mean()),
                 "first_share": float((is_first["faction"] == fid).sum() / runs),
-                "median_elimination": (
-                    format_month(spec.start_month + int(median)) if np.isfinite(median) else None
-                ),
+                "median_elimination": medians.loc[fid, "median"],
+                "median_ci": [medians.loc[fid, "ci_lower"], medians.loc[fid, "ci_upper"]],
                 "historical": historical.get(fid),
             }
         )
@@ -118,12 +110,17 @@ def summarise(results: Results) -> dict[str, Any]:
 def render(summary: dict[str, Any]) -> str:
     """The summary as a plain-text report (what ``factions run`` prints)."""
     lines = [f"{summary['scenario']}: {summary['runs']} runs", ""]
-    header = f"{'faction':<22}{'eliminated':>11}{'first':>8}{'median end':>12}{'historical':>12}"
+    header = (
+        f"{'faction':<22}{'eliminated':>11}{'first':>8}{'median end':>12}"
+        f"{'95% CI':>20}{'historical':>12}"
+    )
     lines += [header, "-" * len(header)]
     for row in summary["factions"]:
+        low, high = row["median_ci"]
+        band = f"{low or '…'} – {high or '…'}" if row["median_elimination"] else ""
         lines.append(
             f"{row['label']:<22}{row['eliminated_share']:>11.0%}{row['first_share']:>8.0%}"
-            f"{row['median_elimination'] or 'survives':>12}{row['historical'] or '':>12}"
+            f"{row['median_elimination'] or 'survives':>12}{band:>20}{row['historical'] or '':>12}"
         )
     order = summary["most_common_order"]
     lines += ["", f"most common order: {order['order']} ({order['share']:.0%} of runs)"]

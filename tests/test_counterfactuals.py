@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from factions.ensemble import run_ensemble
-from factions.summary import faction_rows, km_median_month
+from factions.summary import faction_rows
+from factions.survival import first_time_at_or_below, kaplan_meier
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +27,9 @@ def _run(name: str):
 
 
 def _median(results, faction: str) -> float:
-    f = results.factions[results.factions["faction"] == faction]
-    return km_median_month(f["duration_months"].to_numpy(), f["eliminated"].to_numpy())
+    """Kaplan–Meier median in months since the start (``inf`` when not reached)."""
+    curve = kaplan_meier(results, faction)[faction].survival_function_.iloc[:, 0]
+    return first_time_at_or_below(curve)
 
 
 def _alive(results, faction: str) -> float:

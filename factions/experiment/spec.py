@@ -18,7 +18,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from factions.errors import ExperimentError, Problem
 from factions.scenario.lines import find_line
@@ -118,15 +125,13 @@ class SobolDesign(_Strict):
     second_order: bool = False
     seed: Seed | None = None
 
-    @model_validator(mode="after")
-    def _power_of_two(self) -> SobolDesign:
-        n = self.samples
+    @field_validator("samples")
+    @classmethod
+    def _power_of_two(cls, n: int) -> int:
         if n < 2 or n & (n - 1):
             lower = 1 << (n.bit_length() - 1)
-            raise ValueError(
-                f"samples must be a power of two (e.g. {max(lower, 2)} or {lower * 2})"
-            )
-        return self
+            raise ValueError(f"must be a power of two (e.g. {max(lower, 2)} or {lower * 2})")
+        return n
 
 
 class MorrisDesign(_Strict):

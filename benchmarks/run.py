@@ -1,0 +1,139 @@
+"""The project's benchmarks: speed of one replicate, of the full-scale membership, scaling,
+and the ratios to a plain Mesa implementation, to numpy's floor and across workers.
+
+Prints JSON (and writes it with ``--out FILE``). ``--quick`` runs in under a minute.
+Times are medians of repeated measurements; the machine is shared and noisy, so the ratios
+(measured in one process, back to back) are the robust figures. See docs/performance.md.
+
+    python benchmarks/run.py --quick
+    python benchmarks/run.py --out benchmarks/results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from factions.ensemble import run_ensemble
+from factions.mechanisms import loyalty
+from factions.model import FactionModel
+from factions.scenario import load_scenario
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from mesa_baseline import MembershipModel  # noqa: E402
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``fn`` over ``repeats`` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def korea_replicate_ms(repeats: int) -> float:
+    spec = load_scenario("korea-1945")
+    seeds = iter(range(10**6))
+    return 1000 * median_time(lambda: FactionModel(spec, rng=next(seeds)).run(), repeats)
+
+
+def full_scale() -> dict[str, float]:
+    """One replicate with every member held individually, in a fresh process (for peak RSS)."""
+    code = (
+        "import time, resource, json\n"
+        "from factions.scenario import load_scenario\n"
+        "from factions.model import FactionModel\n"
+        "spec = load_scenario('korea-1945', {'membership.scale': 1})\n"
+        "t = time.perf_counter(); FactionModel(spec, rng=1).run()\n"
+        "s = time.perf_counter() - t\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps({'seconds': s, 'peak_mib': peak}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    measured = json.loads(done.stdout)
+    return {"full_scale_replicate_s": measured["seconds"], "full_scale_peak_mib": measured["peak_mib"]}
+
+
+def members_model(n: int) -> FactionModel:
+    """A korea-1945 model whose membership has ``n`` individual members."""
+    spec = load_scenario(
+        "korea-1945", {"membership.scale": 1, "membership.initial": n, "membership.capacity": n}
+    )
+    return FactionModel(spec, rng=0)
+
+
+def member_step_ns(n: int, repeats: int) -> float:
+    """Engine time per member per step of the rank-and-file update, in nanoseconds."""
+    model = members_model(n)
+    return 1e9 * median_time(lambda: loyalty.update_members(model), repeats) / n
+
+
+def numpy_floor_ns(n: int, repeats: int) -> float:
+    """One fused in-place numpy pass over the same array: the memory-bandwidth floor."""
+    values = np.random.default_rng(0).random(n, dtype=np.float32)
+    rate = np.float32(0.002)
+
+    def fused() -> None:
+        values *= np.float32(1.0) - rate
+        values += rate
+
+    return 1e9 * median_time(fused, repeats) / n
+
+
+def mesa_ratio(n: int, repeats: int) -> float:
+    baseline = MembershipModel(n)
+    mesa_time = median_time(baseline.step, max(3, repeats // 10))
+    ours = members_model(n)
+    our_time = median_time(lambda: loyalty.update_members(ours), repeats)
+    return mesa_time / our_time
+
+
+def parallel_efficiency(replicates: int) -> float:
+    def rate(workers: int) -> float:
+        start = time.perf_counter()
+        run_ensemble("korea-1945", replicates, seed=1, workers=workers)
+        return replicates / (time.perf_counter() - start)
+
+    rate(2)  # warm up the worker start-up path
+    return rate(2) / (2 * rate(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="run in under a minute")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args()
+    repeats = 5 if args.quick else 21
+    report: dict[str, object] = {"quick": args.quick}
+    report["korea_replicate_ms"] = korea_replicate_ms(repeats)
+    report.update(full_scale())
+    sizes = [10_000, 100_000, 1_000_000]
+    report["scaling"] = {str(n): member_step_ns(n, repeats * 4) for n in sizes}
+    per_member = list(report["scaling"].values())
+    report["scaling_spread"] = max(per_member) / min(per_member) - 1
+    report["mesa_baseline_ratio"] = mesa_ratio(100_000, repeats * 4)
+    ours = member_step_ns(1_000_000, repeats * 4)
+    report["numpy_floor_ratio"] = ours / numpy_floor_ns(1_000_000, repeats * 4)
+    report["parallel_efficiency"] = parallel_efficiency(40 if args.quick else 200)
+    report["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
