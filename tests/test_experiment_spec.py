@@ -148,13 +148,22 @@ def test_a_table_cannot_be_varied(write_toml):
     assert "table" in problem.message and "mean" in problem.hint
 
 
-def test_an_invalid_design_point_is_named(write_toml):
+def test_an_invalid_level_is_blamed_with_its_points(write_toml):
     text = BASE.replace("[0.1, 0.3]", "[0.1, 1.5]")  # a rate above 1
-    error = _invalid(write_toml, text)
-    problem = _problem(error, "design")
-    assert "design point 1" in problem.message
-    assert "mechanisms.purge.launch_rate=1.5" in problem.message
-    assert "mechanisms.purge.launch_rate" in problem.message
+    problem = _problem(_invalid(write_toml, text), "parameters.mechanisms.purge.launch_rate")
+    assert problem.message.startswith("level 1.5 gives an invalid scenario")
+    assert problem.message.endswith("(design points 1, 3)")
+    assert problem.line == _line(text, "launch_rate") and "<= 1" in problem.hint
+
+
+def test_a_point_invalid_elsewhere_is_named(write_toml):
+    # an earlier horizon leaves later events outside the span: the problem is not at `end`
+    text = BASE.replace(
+        '"factions.clients.military" = [0.1, 0.6]', '"end" = ["1953-12", "1951-06"]'
+    )
+    problem = _problem(_invalid(write_toml, text), "design")
+    assert problem.message.startswith("design point 2 (end='1951-06', ")
+    assert "must lie within the scenario's span" in problem.message
 
 
 def test_a_range_needs_a_numeric_value(write_toml):

@@ -49,8 +49,9 @@ def test_one_failed_challenge_by_yanan_and_soviet(flagship):
     e = flagship.events
     attempts = e[(e["kind"] == "challenge") & e["date"].dt.year.between(1953, 1958)]
     per_run = attempts.groupby("run_id").size().reindex(flagship.runs["run_id"], fill_value=0)
-    assert (per_run == 1).mean() >= 0.5
-    assert attempts["faction"].isin(["yanan", "soviet"]).all()
+    by_rivals = attempts[attempts["faction"].isin(["yanan", "soviet"])]["run_id"]
+    assert (per_run[per_run == 1].index.isin(by_rivals)).sum() / len(per_run) >= 0.5
+    assert attempts["faction"].isin(["yanan", "soviet"]).mean() >= 0.9  # the rare rest: domestic
     runs_with_one = per_run[per_run >= 1].index
     succeeded = e[e["kind"] == "challenge_success"]["run_id"].unique()
     assert 1 - len(set(succeeded) & set(runs_with_one)) / len(runs_with_one) >= 0.8

@@ -165,30 +165,52 @@ def _integer_parameters(exp: Experiment) -> list[str]:
 
 
 def _point_problems(exp: Experiment) -> tuple[list[Problem], list[str]]:
-    """Validate every point's scenario; return problems and the hashes of the valid ones."""
-    problems, hashes, bad = [], [], 0
+    """Validate every point's scenario; return problems and the hashes of the valid points.
+
+    A problem at a varied path is reported once per offending value, at that parameter, with
+    the points it spoils; any other problem is reported per point (the first few).
+    """
+    hashes: list[str] = []
+    blamed: dict[tuple[str, str], tuple[Problem, list[int]]] = {}
+    others: list[Problem] = []
     for point, values in enumerate(exp.design.points):
         try:
             hashes.append(_point_scenario(exp.document, values, point).hash)
         except (ScenarioValidationError, ScenarioError) as exc:
-            bad += 1
-            if bad <= SHOWN_POINTS:
-                problems.append(_point_problem(point, values, exc))
-    if bad > SHOWN_POINTS:
-        problems.append(Problem("design", f"... and {bad - SHOWN_POINTS} more invalid points"))
-    return problems, hashes
+            problem = _point_problem(point, values, exc)
+            key = (problem.path, problem.message)
+            if problem.path.startswith("parameters.") and key in blamed:
+                blamed[key][1].append(point)
+            elif problem.path.startswith("parameters."):
+                blamed[key] = (problem, [point])
+            else:
+                others.append(problem)
+    problems = [_with_points(p, points) for p, points in blamed.values()]
+    if len(others) > SHOWN_POINTS:
+        extra = len(others) - SHOWN_POINTS
+        others = [*others[:SHOWN_POINTS], Problem("design", f"... and {extra} more invalid points")]
+    return problems + others, hashes
+
+
+def _with_points(problem: Problem, points: list[int]) -> Problem:
+    shown = ", ".join(map(str, points[:8])) + (", ..." if len(points) > 8 else "")
+    return replace(problem, message=f"{problem.message} (design points {shown})")
 
 
 def _point_problem(point: int, values: Mapping[str, Any], exc: Exception) -> Problem:
+    """The first problem of an invalid point, blamed on the parameter that caused it if any."""
+    if not isinstance(exc, ScenarioValidationError):
+        return Problem("design", f"design point {point} gives an invalid scenario: {exc}")
+    first = exc.problems[0]
+    for name, value in values.items():
+        if first.path == name or first.path.startswith(f"{name}."):
+            message = f"level {value!r} gives an invalid scenario: {first.message}"
+            return Problem(f"parameters.{name}", message, hint=first.hint)
     shown = ", ".join(f"{k}={v!r}" for k, v in values.items())
-    if isinstance(exc, ScenarioValidationError):
-        first = exc.problems[0]
-        detail = f"{first.path}: {first.message}"
-        hint = first.hint
-    else:
-        detail, hint = str(exc), None
-    message = f"design point {point} ({shown}) gives an invalid scenario: {detail}"
-    return Problem("design", message, hint=hint or "narrow the levels or ranges")
+    message = (
+        f"design point {point} ({shown}) gives an invalid scenario: {first.path}: {first.message}"
+    )
+    return Problem("design", message, hint=first.hint or "narrow the levels or ranges")
 
 
 def _output_problems(exp: Experiment) -> list[Problem]:

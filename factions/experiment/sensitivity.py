@@ -126,6 +126,7 @@ def sobol_indices(
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)  # constant bootstrap subsets
             si = sobol.analyze(
                 design.problem,
                 y,
@@ -168,6 +169,7 @@ def morris_indices(
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)  # constant bootstrap subsets
             si = morris.analyze(
                 design.problem,
                 design.samples,

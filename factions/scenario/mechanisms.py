@@ -102,7 +102,7 @@ class ChallengeParams(_Mechanism):
         3.0, description="Exponent r of the contest success function."
     )
     ally_tie_threshold: NonNegative = Field(
-        0.2, description="Cross-tie weight per member of the smaller faction needed to ally."
+        0.1, description="Cross-tie weight per member of the smaller faction needed to ally."
     )
     flight: Probability = Field(0.2, description="Share of challengers who flee after failure.")
     exposure: NonNegative = Field(4.0, description="Multiplier of purge hazard after failure.")
