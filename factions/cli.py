@@ -264,21 +264,32 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
         raise click.UsageError("give --resume or --new, not both")
     import signal
 
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     from factions.experiment import load_experiment
 
-    exp = load_experiment(experiment, replicates)
-    folder = Path(out or Path("results") / exp.name)
+    folder = Path(out) if out else None
+    try:
+        exp = load_experiment(experiment, replicates)
+        folder = folder or Path("results") / exp.name
+        results = _run_sweep(exp, folder, workers, scheduler, resume, new, batch_size, retries)
+    except KeyboardInterrupt:
+        _interrupted(experiment, folder, replicates)
+        sys.exit(130)
+    _report(results)
+
+
+def _run_sweep(exp, folder: Path, workers, scheduler, resume, new, batch_size, retries):
+    """Run the sweep with a progress bar on stderr."""
+    from factions.experiment import run_sweep
+
     click.echo(
         f"{exp.name}: {exp.n_points} points x {exp.replicates} replicates = {exp.n_runs} runs "
         f"({exp.design.kind} design over {exp.base.name}) -> {folder}/",
         err=True,
     )
-    from factions.experiment import run_sweep
-
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     bar = _sweep_bar(exp.name)
     try:
-        results = run_sweep(
+        return run_sweep(
             exp,
             folder,
             workers=workers,
@@ -289,16 +300,21 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
             retries=retries,
             progress=bar,
         )
-    except KeyboardInterrupt:
+    finally:
         bar.close()
-        from factions.experiment.store import SweepStore
 
-        stored = len(SweepStore.read(folder).runs()) if (folder / "manifest.json").exists() else 0
-        click.echo(f"\ninterrupted: {stored} of {exp.n_runs} runs stored in {folder}/", err=True)
-        click.echo(f"resume with: {_resume_hint(experiment, folder, replicates)}", err=True)
-        sys.exit(130)
-    bar.close()
-    _report(results)
+
+def _interrupted(experiment: str, folder: Path | None, replicates: int | None) -> None:
+    """Say what an interrupted sweep stored and how to resume it."""
+    from factions.experiment.store import SweepStore
+
+    if folder is None or not (folder / "manifest.json").is_file():
+        click.echo("\ninterrupted before any run was stored", err=True)
+        return
+    store = SweepStore.read(folder)
+    stored, total = len(store.runs()), store.manifest["runs"]
+    click.echo(f"\ninterrupted: {stored} of {total} runs stored in {folder}/", err=True)
+    click.echo(f"resume with: {_resume_hint(experiment, folder, replicates)}", err=True)
 
 
 @main.command()

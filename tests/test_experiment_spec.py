@@ -126,6 +126,13 @@ def test_range_min_must_be_below_max(write_toml):
     assert "min must be below max" in problem.message
 
 
+def test_levels_are_of_one_kind(write_toml):
+    text = BASE.replace("[0.1, 0.3]", '[0.1, "high"]')
+    problem = _problem(_invalid(write_toml, text), "parameters.mechanisms.purge.launch_rate")
+    assert problem.message == "levels of one parameter must be of one kind"
+    assert "numbers and strings" in problem.hint
+
+
 def test_zip_needs_equal_lengths(write_toml):
     text = BASE.replace('kind = "grid"', 'kind = "zip"').replace("[0.1, 0.3]", "[0.1, 0.2, 0.3]")
     problem = _problem(_invalid(write_toml, text), "parameters")

@@ -324,8 +324,9 @@ def load_experiment(name_or_path: str | Path, replicates: int | None = None) -> 
     spec, text = read_spec(path)
     if replicates is not None:
         spec = spec.model_copy(update={"replicates": replicates})
-    try:
-        scenario_path = locate(spec.scenario, relative_to=path.parent)
+    is_path = spec.scenario.endswith(".toml") or "/" in spec.scenario or "\\" in spec.scenario
+    try:  # a file path is relative to the experiment; a bare name is a bundled scenario
+        scenario_path = locate(spec.scenario, relative_to=path.parent if is_path else None)
     except ScenarioError as exc:
         problem = with_line(Problem("scenario", str(exc), spec.scenario), text)
         raise ExperimentValidationError([problem], str(path)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,30 @@ from factions.tables import TABLES
 
 log = logging.getLogger(__name__)
 
+NAMES = (*TABLES, "points")
+
+
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """The tables of a store, each read on first access (a large sweep's time series may not
+    fit in memory, and most analyses need only ``runs``, ``factions`` and ``points``)."""
+
+    def __init__(self, store: SweepStore):
+        self.store = store
+        self.loaded: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in NAMES:
+            raise KeyError(name)
+        if name not in self.loaded:
+            self.loaded[name] = self.store.table(name)
+        return self.loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMES)
+
+    def __len__(self) -> int:
+        return len(NAMES)
+
 
 @dataclass
 class SweepResults:
@@ -29,20 +54,20 @@ class SweepResults:
     """
 
     experiment: Experiment
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     manifest: dict[str, Any]
     folder: Path | None = None
 
     @classmethod
     def load(cls, folder: str | Path, experiment: Experiment | None = None) -> SweepResults:
-        """Read a sweep folder (complete or not)."""
+        """Open a sweep folder (complete or not); tables are read when first used."""
         store = SweepStore.read(folder)
         exp = experiment or experiment_from_manifest(store.manifest)
-        return cls(exp, store.tables(), store.manifest, Path(folder))
+        return cls(exp, LazyTables(store), store.manifest, Path(folder))
 
     def in_memory(self) -> SweepResults:
-        """The same results, detached from their folder (which may then be deleted)."""
-        return replace(self, folder=None)
+        """The same results with every table read, detached from their folder."""
+        return replace(self, tables={name: self.tables[name] for name in NAMES}, folder=None)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})

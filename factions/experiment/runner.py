@@ -196,11 +196,11 @@ class Workers:
         scheduler: str | None = None,
         executor: Executor | None = None,
     ):
-        self.workers = os.cpu_count() or 1 if workers is None else workers
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.client = None
         self.owned = executor is None
         if executor is not None:
-            self.executor, self.parallelism = executor, max(self.workers, 1)
+            self.executor, self.parallelism = executor, _parallelism_of(executor, self.workers)
         elif scheduler is not None:
             self.client = _dask_client(scheduler)
             self.executor = self.client.get_executor()
@@ -244,6 +244,18 @@ class Workers:
                 self.client.close()
 
 
+def _parallelism_of(executor: Executor, default: int) -> int:
+    """How many tasks an executor runs at once (its workers, or Dask's threads), if it says."""
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(sum(client.nthreads().values()), 1)
+    workers = getattr(executor, "_max_workers", None)
+    if isinstance(workers, int) and workers > 0:
+        return workers
+    return max(default, os.cpu_count() or 1) if not isinstance(executor, SerialExecutor) else 1
+
+
 def _dask_client(address: str):
     try:
         from distributed import Client
@@ -276,14 +288,15 @@ class _Driver:
         self.retries, self.progress = retries, progress
         self.done = done
         self.window = 1 if isinstance(workers.executor, SerialExecutor) else 2 * workers.parallelism
-        self.queue: deque[Task] = deque()
+        self.queue: deque[Task] = deque()  # retries, run before new tasks
+        self.tasks: Iterator[Task] = iter(())
         self.in_flight: dict[Future, tuple[Task, int]] = {}
 
-    def run(self, tasks: Sequence[Task]) -> None:
-        self.queue.extend(tasks)
+    def run(self, tasks: Iterator[Task]) -> None:
+        """Run ``tasks`` (made lazily: only the tasks in flight hold their scenarios)."""
+        self.tasks = iter(tasks)
         try:
-            while self.queue or self.in_flight:
-                self._fill()
+            while self._fill() or self.in_flight:
                 if self.in_flight:
                     finished, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
                     for future in finished:
@@ -292,9 +305,17 @@ class _Driver:
             self._drain()
             raise
 
-    def _fill(self) -> None:
-        while self.queue and len(self.in_flight) < self.window:
-            task = self.queue.popleft()
+    def _next(self) -> Task | None:
+        if self.queue:
+            return self.queue.popleft()
+        return next(self.tasks, None)
+
+    def _fill(self) -> bool:
+        """Submit tasks until the window is full; False when there is nothing left to submit."""
+        while len(self.in_flight) < self.window:
+            task = self._next()
+            if task is None:
+                return False
             try:
                 future = self.workers.executor.submit(run_task, task)
             except (BrokenProcessPool, BrokenThreadPool, RuntimeError) as exc:
@@ -303,6 +324,7 @@ class _Driver:
                 self.queue.appendleft(task)
                 continue
             self.in_flight[future] = (task, self.workers.generation)
+        return True
 
     def _collect(self, future: Future, task: Task, generation: int) -> None:
         try:
@@ -497,9 +519,7 @@ def _execute(
     log.info("%s: %d runs to go on %s, %d per task", exp.name, len(remaining), pool, size)
     started, clean = time.perf_counter(), False
     try:
-        _Driver(exp, store, pool, retries, progress, done).run(
-            list(make_tasks(exp, remaining, size))
-        )
+        _Driver(exp, store, pool, retries, progress, done).run(make_tasks(exp, remaining, size))
         clean = True
     finally:
         pool.close(wait=clean)

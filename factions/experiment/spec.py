@@ -198,6 +198,12 @@ class ExperimentSpec(_Strict):
 # --------------------------------------------------------------------------- checks
 
 
+def _level_kind(value: Level) -> str:
+    if isinstance(value, bool):
+        return "booleans"
+    return "strings" if isinstance(value, str) else "numbers"
+
+
 def design_problems(spec: ExperimentSpec) -> list[Problem]:
     """What is wrong between the design, the parameters and the analysis (empty if nothing)."""
     kind, params = spec.design.kind, spec.parameters
@@ -236,6 +242,17 @@ def design_problems(spec: ExperimentSpec) -> list[Problem]:
                 hint='add e.g. "mechanisms.purge.launch_rate" = { min = 0.1, max = 0.4 }',
             )
         )
+    for name, p in params.items():
+        kinds = {_level_kind(v) for v in p.levels or []}
+        if len(kinds) > 1:
+            problems.append(
+                Problem(
+                    f"parameters.{name}",
+                    "levels of one parameter must be of one kind",
+                    p.levels,
+                    hint=f"got {' and '.join(sorted(kinds))}; use all numbers, strings or booleans",
+                )
+            )
     lengths = {name: len(p.levels) for name, p in params.items() if p.levels is not None}
     if kind == "zip" and len(set(lengths.values())) > 1:
         shown = ", ".join(f"{n}: {k}" for n, k in lengths.items())
