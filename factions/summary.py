@@ -110,8 +110,9 @@ def summarise(results: Results) -> dict[str, Any]:
 def render(summary: dict[str, Any]) -> str:
     """The summary as a plain-text report (what ``factions run`` prints)."""
     lines = [f"{summary['scenario']}: {summary['runs']} runs", ""]
+    width = max(22, 2 + max(len(row["label"]) for row in summary["factions"]))
     header = (
-        f"{'faction':<22}{'eliminated':>11}{'first':>8}{'median end':>12}"
+        f"{'faction':<{width}}{'eliminated':>11}{'first':>8}{'median end':>12}"
         f"{'95% CI':>20}{'historical':>12}"
     )
     lines += [header, "-" * len(header)]
@@ -119,7 +120,7 @@ def render(summary: dict[str, Any]) -> str:
         low, high = row["median_ci"]
         band = f"{low or '…'} – {high or '…'}" if row["median_elimination"] else ""
         lines.append(
-            f"{row['label']:<22}{row['eliminated_share']:>11.0%}{row['first_share']:>8.0%}"
+            f"{row['label']:<{width}}{row['eliminated_share']:>11.0%}{row['first_share']:>8.0%}"
             f"{row['median_elimination'] or 'survives':>12}{band:>20}{row['historical'] or '':>12}"
         )
     order = summary["most_common_order"]

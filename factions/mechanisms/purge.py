@@ -141,7 +141,8 @@ def sentence(model: FactionModel) -> None:
         return
     draw = model.rng.random(len(due))
     patron = model.faction_patron[cadres.faction[due]]
-    can_exile = (patron >= 0) & (model.presence[np.maximum(patron, 0)] > EXILE_PRESENCE)
+    can_exile = patron >= 0
+    can_exile[can_exile] = model.presence[patron[can_exile]] > EXILE_PRESENCE
     execute = draw < p.execution
     exile = ~execute & can_exile & (draw < p.execution + p.exile)
     outcomes = np.where(execute, Status.EXECUTED, np.where(exile, Status.EXILED, Status.DEMOTED))
