@@ -10,6 +10,7 @@ the load of a shared machine hits both alike; the medians are reported.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -41,7 +42,11 @@ def main() -> None:
         for workers in (1, 2):
             rate = measure(args.runs, workers, args.seed)
             rates[workers].append(rate)
-            print(f"repeat {i + 1}, {workers} worker(s): {rate:.2f} runs/s", flush=True)
+            load = os.getloadavg()[0]  # a shared machine: note how busy it was
+            print(
+                f"repeat {i + 1}, {workers} worker(s): {rate:.2f} runs/s (load {load:.1f})",
+                flush=True,
+            )
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
     print(
         f"median: 1 worker {one:.2f} runs/s, 2 workers {two:.2f} runs/s, speed-up {two / one:.2f}x"
