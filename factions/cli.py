@@ -55,6 +55,7 @@ def main(verbose: int) -> None:
     """Agent-based simulation of factional politics inside a ruling party."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mesa").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 
 
 # ----------------------------------------------------------------------------------- run

@@ -8,14 +8,14 @@ replicate order, so they do not depend on the executor or on the number of worke
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from typing import Any
 
 import pandas as pd
 
+from factions.executors import local_pool
 from factions.model import FactionModel
 from factions.results import Results
 from factions.scenario import Scenario, load_scenario
@@ -49,12 +49,6 @@ def run_batch(spec: Scenario, root_seed: int, replicates: Sequence[int]) -> dict
     return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """Forkserver where available: forking a process that runs threads (pyarrow's) may deadlock."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def _batches(replicates: int, workers: int) -> list[list[int]]:
     size = max(1, min(25, replicates // (4 * max(workers, 1)) or 1))
     return [list(range(i, min(i + size, replicates))) for i in range(0, replicates, size)]
@@ -84,7 +78,7 @@ def run_ensemble(
     workers = os.cpu_count() or 1 if workers is None else workers
     batches = _batches(replicates, workers)
     own = executor is None and workers > 1
-    pool = ProcessPoolExecutor(workers, mp_context=_context()) if own else executor
+    pool = local_pool(workers) if own else executor
     log.info("running %d replicates of %s on %s", replicates, spec.name, pool or "1 process")
     try:
         parts = _collect(spec, seed, batches, pool, progress, replicates)

@@ -20,9 +20,7 @@ import contextlib
 import itertools
 import logging
 import math
-import multiprocessing
 import os
-import signal
 import tempfile
 import time
 import traceback
@@ -47,6 +45,7 @@ import pandas as pd
 
 from factions.ensemble import run_replicate
 from factions.errors import ExperimentError
+from factions.executors import local_pool
 from factions.experiment.resolve import Experiment, load_experiment
 from factions.experiment.results import SweepResults
 from factions.experiment.store import SweepStore, open_store
@@ -173,20 +172,6 @@ class SerialExecutor(Executor):
         return future
 
 
-def _quiet_worker() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops the sweep cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _process_context() -> multiprocessing.context.BaseContext:
-    """Forkserver (forking a process running threads may deadlock), preloaded with the model."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 class Workers:
     """The executor a sweep runs on, and whether (and how) it may be replaced or closed."""
 
@@ -212,9 +197,7 @@ class Workers:
         self.generation = 0
 
     def _pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.workers, mp_context=_process_context(), initializer=_quiet_worker
-        )
+        return local_pool(self.workers)
 
     def __str__(self) -> str:
         if self.client is not None:
