@@ -64,7 +64,10 @@ def full_scale() -> dict[str, float]:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     measured = json.loads(done.stdout)
-    return {"full_scale_replicate_s": measured["seconds"], "full_scale_peak_mib": measured["peak_mib"]}
+    return {
+        "full_scale_replicate_s": measured["seconds"],
+        "full_scale_peak_mib": measured["peak_mib"],
+    }
 
 
 def members_model(n: int) -> FactionModel:
