@@ -420,7 +420,7 @@ def scenarios_schema():
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["survival", "shares", "timeline"]))
+@click.argument("kind", type=click.Choice(["survival", "shares", "timeline", "network"]))
 @click.argument("results", type=click.Path(file_okay=False))
 @click.option(
     "-o",
@@ -431,13 +431,21 @@ def scenarios_schema():
 )
 @friendly_errors
 def plot(kind, results, out):
-    """Draw figure KIND (survival, shares or timeline) from a RESULTS folder."""
-    from factions.plots import save_figure
+    """Draw figure KIND (survival, shares, timeline or network) from a RESULTS folder.
+
+    ``network`` re-runs the folder's first replicate (same scenario, same root seed) and draws
+    its patronage network once a year.
+    """
+    from factions.plots import save_figure, save_network_figure
     from factions.results import Results
 
     loaded = Results.load(results)
     path = Path(out) if out else Path(results) / "figures" / f"{kind}.png"
-    click.echo(f"figure: {save_figure(loaded, kind, path)}")
+    if kind == "network":
+        seed = int(loaded.manifest.get("root_seed", 0))
+        click.echo(f"figure: {save_network_figure(loaded.scenario, seed, path)}")
+    else:
+        click.echo(f"figure: {save_figure(loaded, kind, path)}")
 
 
 if __name__ == "__main__":

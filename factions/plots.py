@@ -651,6 +651,10 @@ FIGURES: dict[str, tuple[Callable[[Results, Figure], None], tuple[float, float]]
 }
 
 
+#: Figure kinds of ``factions plot`` drawn by re-running a replicate, not from the tables.
+RERUN_FIGURES = ("network",)
+
+
 def make_figure(results: Results, kind: str) -> Figure:
     """A new figure of ``kind`` (one of :data:`FIGURES`), not registered with pyplot."""
     if kind not in FIGURES:
@@ -699,3 +703,439 @@ def write_default_figures(
         fig = make_figure(results, kind)
         written += [_write(fig, folder / f"{kind}.{fmt}") for fmt in formats]
     return written
+
+
+# --------------------------------------------------------------------------- sweeps
+
+SURVIVAL_PREFIX = "survival_"
+MEDIAN_PREFIX = "median_elimination_"
+
+
+def _short_parameter(path: str) -> str:
+    """A parameter's dotted path without the ``mechanisms.`` prefix, for tick labels."""
+    return path.removeprefix("mechanisms.")
+
+
+def _output_label(output: str) -> str:
+    """Readable name of a sweep output column (``survival_yanan_1956-12`` and the like)."""
+    if output.startswith(SURVIVAL_PREFIX):
+        faction, _, date = output.removeprefix(SURVIVAL_PREFIX).rpartition("_")
+        return f"P({faction} still stands at the end of {date})"
+    if output.startswith(MEDIAN_PREFIX):
+        return f"Median elimination of {output.removeprefix(MEDIAN_PREFIX)} (months from start)"
+    return output
+
+
+def _outputs_table(sweep_results) -> pd.DataFrame:
+    return sweep_results if isinstance(sweep_results, pd.DataFrame) else sweep_results.outputs()
+
+
+def _level_text(value) -> str:
+    return f"{value:g}" if isinstance(value, float | int | np.number) else str(value)
+
+
+def plot_sweep_heatmap(sweep_results, x: str, y: str, output: str, ax: Axes | None = None) -> Axes:
+    """Heatmap of one sweep ``output`` over two swept parameters ``x`` and ``y`` (a grid).
+
+    ``sweep_results`` is a :class:`~factions.experiment.SweepResults` or its ``outputs()``
+    table (one row per design point). Points sharing ``x`` and ``y`` (other parameters varied
+    too) are averaged. Each cell is annotated with its value; probabilities (``survival_*``
+    outputs) use a fixed 0–1 colour scale.
+    """
+    table = _outputs_table(sweep_results)
+    missing = [c for c in (x, y, output) if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"no column {', '.join(map(repr, missing))} in the sweep outputs "
+            f"(columns: {', '.join(map(str, table.columns))})"
+        )
+    grid = table.pivot_table(index=y, columns=x, values=output, aggfunc="mean").sort_index()
+    grid = grid.sort_index(axis=1)
+    ax = _new_axes(ax, (6.5, 5.0))
+    probability = output.startswith(SURVIVAL_PREFIX)
+    limits = {"vmin": 0.0, "vmax": 1.0} if probability else {}
+    image = ax.imshow(
+        grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis", **limits
+    )
+    low, high = image.get_clim()
+    for (row, col), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if np.isnan(value):
+            continue
+        light = (value - low) / ((high - low) or 1.0) < 0.6  # dark viridis cells: white text
+        ax.text(
+            col,
+            row,
+            f"{value:.0%}" if probability else f"{value:.0f}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if light else "black",
+        )
+    ax.set_xticks(range(grid.shape[1]), [_level_text(v) for v in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [_level_text(v) for v in grid.index])
+    ax.set_xlabel(_short_parameter(x))
+    ax.set_ylabel(_short_parameter(y))
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label(_output_label(output), fontsize=9)
+    if probability:
+        bar.formatter = PercentFormatter(1.0)
+        bar.update_ticks()
+    runs = f", {int(table['runs'].median())} runs per point" if "runs" in table else ""
+    ax.set_title(f"{_output_label(output)}{runs}", loc="left", fontsize=10)
+    return ax
+
+
+def _one_output(indices: pd.DataFrame, output: str | None) -> tuple[pd.DataFrame, str | None]:
+    if "output" not in indices.columns:
+        return indices, output
+    outputs = list(dict.fromkeys(indices["output"]))
+    if output is None:
+        if not outputs:
+            raise ValueError("the sensitivity table is empty")
+        output = outputs[0]
+    elif output not in outputs:
+        raise ValueError(f"no output {output!r} in the table (outputs: {', '.join(outputs)})")
+    return indices[indices["output"] == output], output
+
+
+def plot_sensitivity(
+    indices: pd.DataFrame, ax: Axes | None = None, *, output: str | None = None
+) -> Axes:
+    """Sensitivity indices of one output: Sobol bars, or a Morris mu*–sigma scatter.
+
+    With columns ``S1``, ``ST`` (and ``S1_conf``, ``ST_conf``), draws grouped horizontal bars
+    per parameter, first-order and total, with their confidence intervals, largest ``ST`` on
+    top. With ``mu_star`` and ``sigma``, draws Morris's mu* (influence) against sigma
+    (interactions and non-linearity), each point labelled with its parameter. ``output``
+    picks one output of a table holding several (default: the first).
+    """
+    rows, output = _one_output(indices, output)
+    if {"S1", "ST"} <= set(rows.columns):
+        ax = _new_axes(ax, (7.0, 0.45 * len(rows) + 1.6))
+        _sobol_bars(ax, rows)
+        kind = "Sobol indices"
+    elif {"mu_star", "sigma"} <= set(rows.columns):
+        ax = _new_axes(ax, (6.5, 5.0))
+        _morris_scatter(ax, rows)
+        kind = "Morris screening"
+    else:
+        raise ValueError(
+            "need Sobol (S1, ST) or Morris (mu_star, sigma) columns, got "
+            + ", ".join(map(str, indices.columns))
+        )
+    title = kind if output is None else f"{kind} — {_output_label(output)}"
+    ax.set_title(title, loc="left", fontsize=10)
+    _tidy(ax)
+    return ax
+
+
+def _sobol_bars(ax: Axes, rows: pd.DataFrame) -> None:
+    rows = rows.dropna(subset=["S1", "ST"]).sort_values("ST")
+    if rows.empty:
+        raise ValueError("no Sobol indices to draw (the output is constant over the design)")
+    y = np.arange(len(rows))
+    height = 0.38
+    for offset, column, colour, label in (
+        (height / 2, "ST", OKABE_ITO[1], "total (ST)"),
+        (-height / 2, "S1", OKABE_ITO[0], "first order (S1)"),
+    ):
+        conf = rows.get(f"{column}_conf")
+        ax.barh(
+            y + offset,
+            rows[column],
+            height=height,
+            xerr=None if conf is None else conf.fillna(0.0).to_numpy(),
+            color=colour,
+            ecolor="0.2",
+            capsize=2,
+            label=label,
+        )
+    ax.set_yticks(y, [_short_parameter(p) for p in rows["parameter"]])
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("Share of output variance (bars: 95% CI)")
+    ax.grid(axis="x", color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="lower right", frameon=False, fontsize=9)
+
+
+def _morris_scatter(ax: Axes, rows: pd.DataFrame) -> None:
+    rows = rows.dropna(subset=["mu_star", "sigma"])
+    if rows.empty:
+        raise ValueError("no Morris indices to draw (the output is constant over the design)")
+    conf = rows.get("mu_star_conf")
+    ax.errorbar(
+        rows["mu_star"],
+        rows["sigma"],
+        xerr=None if conf is None else conf.fillna(0.0).to_numpy(),
+        fmt="o",
+        color=OKABE_ITO[0],
+        ecolor="0.6",
+        capsize=2,
+        ms=6,
+    )
+    # labels alternately above and below their points (in order of mu*), so that neighbours
+    # with close values do not print over each other
+    for i, row in enumerate(rows.sort_values("mu_star").itertuples()):
+        ax.annotate(
+            _short_parameter(row.parameter),
+            (row.mu_star, row.sigma),
+            xytext=(5, 4 if i % 2 else -5),
+            textcoords="offset points",
+            va="bottom" if i % 2 else "top",
+            fontsize=8,
+        )
+    top = float(max(rows["mu_star"].max(), rows["sigma"].max()) or 1.0) * 1.15
+    ax.plot([0, top], [0, top], color="0.6", linestyle=":", linewidth=0.9, label="σ = μ*")
+    ax.set_xlim(0, top * 1.25)  # room for the labels on the right
+    ax.set_ylim(0, top)
+    ax.set_xlabel("μ* (mean absolute elementary effect: influence; bars: 95% CI)")
+    ax.set_ylabel("σ (interactions, non-linearity)")
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+
+
+# --------------------------------------------------------------------------- network filmstrip
+
+#: Statuses of cadres out of office (drawn faded); pending cadres are not yet in the party.
+PURGED = ("arrested", "executed", "exiled", "demoted")
+
+
+def _snapshot_months(spec: Scenario, years: Sequence[int] | None) -> list[tuple[int, str]]:
+    """(month, title) of each panel: the state at the start of that month."""
+    first, last = spec.start_month // 12, spec.end_month // 12
+    if years is None:
+        panels = [(spec.start_month, f"{spec.start} (start)")]
+        panels += [(year * 12, f"Jan {year}") for year in range(first + 1, last + 1)]
+        return [*panels, (spec.end_month + 1, f"{spec.end} (end)")]
+    bad = [y for y in years if not first <= y <= last + 1]
+    if bad:
+        raise ValueError(
+            f"years outside the scenario ({spec.start} to {spec.end}): " + ", ".join(map(str, bad))
+        )
+    return [
+        (
+            max(year * 12, spec.start_month),
+            f"Jan {year}" if year * 12 > spec.start_month else f"{spec.start} (start)",
+        )
+        for year in sorted(set(years))
+    ]
+
+
+def network_snapshots(
+    spec: Scenario | str, seed: int, years: Sequence[int] | None = None, replicate: int = 0
+) -> list[tuple[str, object]]:
+    """Run replicate ``replicate`` of root ``seed`` and copy its network at each snapshot.
+
+    Each snapshot is the state at the start of 1 January of a year in ``years`` (default: the
+    start, every following year, and the end of the run). The replicate draws the same random
+    stream as in :func:`factions.ensemble.run_ensemble` with the same root seed.
+    """
+    from factions.model import FactionModel
+    from factions.scenario import load_scenario
+    from factions.seeds import replicate_seed
+
+    spec = load_scenario(spec) if isinstance(spec, str) else spec
+    model = FactionModel(spec, rng=replicate_seed(seed, replicate))
+    snapshots = []
+    for month, title in _snapshot_months(spec, years):
+        while model.running and model.month < month:
+            model.step()
+        snapshots.append((title, model.network()))
+    return snapshots
+
+
+def plot_network_filmstrip(
+    spec: Scenario | str,
+    seed: int,
+    years: Sequence[int] | None = None,
+    fig: Figure | None = None,
+    *,
+    replicate: int = 0,
+    columns: int | None = None,
+) -> Figure:
+    """Small multiples of one run's patronage network, once a year (or at ``years``).
+
+    Runs replicate ``replicate`` of root ``seed`` (the same run as in an ensemble with that
+    seed). Node positions come from one spring layout of the initial network, fixed across
+    panels, so a panel differs from the next only by who has fallen. Nodes take their faction's
+    colour; cadres purged (arrested, executed, exiled, demoted) are faded, cadres not yet in
+    the party (arriving with a merger) are not drawn. Returns the figure.
+    """
+    import networkx as nx
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba
+
+    from factions.scenario import load_scenario
+
+    spec = load_scenario(spec) if isinstance(spec, str) else spec
+    snapshots = network_snapshots(spec, seed, years, replicate)
+    n = len(snapshots)
+    columns = columns or min(n, 4)
+    rows = -(-n // columns)
+    if fig is None:
+        from matplotlib import pyplot as plt
+
+        fig = plt.figure(figsize=(3.0 * columns, 3.0 * rows + 0.8), layout="constrained")
+    first = snapshots[0][1]
+    pos = nx.spring_layout(first, seed=seed, iterations=60)
+    nodes = list(first.nodes)
+    xy = np.array([pos[v] for v in nodes])
+    index = {v: i for i, v in enumerate(nodes)}
+    colours = faction_colours(spec)
+    axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
+    for ax, (title, graph) in zip(axes, snapshots, strict=False):
+        status = np.array([graph.nodes[v]["status"] for v in nodes])
+        shown = status != "pending"
+        faded = np.isin(status, PURGED)
+        rgba = np.array([to_rgba(colours.get(graph.nodes[v]["faction"], NEUTRAL)) for v in nodes])
+        rgba[:, 3] = np.where(faded, 0.15, 0.95)
+        edges = [
+            (xy[index[a]], xy[index[b]])
+            for a, b in graph.edges
+            if shown[index[a]] and shown[index[b]]
+        ]
+        alive_edges = [
+            not (faded[index[a]] or faded[index[b]])
+            for a, b in graph.edges
+            if shown[index[a]] and shown[index[b]]
+        ]
+        edge_alpha = np.where(alive_edges, 0.25, 0.06) if edges else []
+        ax.add_collection(
+            LineCollection(
+                edges,
+                colors=[(0.5, 0.5, 0.5, a) for a in edge_alpha],
+                linewidths=0.4,
+                zorder=1,
+            )
+        )
+        ax.scatter(xy[shown, 0], xy[shown, 1], s=9, c=rgba[shown], edgecolors="none", zorder=2)
+        in_office = int((shown & ~faded).sum())
+        ax.set_title(f"{title}\n{in_office} in office", fontsize=9)
+        ax.set_xlim(xy[:, 0].min() - 0.05, xy[:, 0].max() + 0.05)
+        ax.set_ylim(xy[:, 1].min() - 0.05, xy[:, 1].max() + 0.05)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    handles = [
+        Line2D([], [], marker="o", linestyle="none", color=colours[f], ms=6)
+        for f in spec.faction_ids
+    ]
+    labels = [spec.factions[f].label for f in spec.faction_ids]
+    handles.append(Line2D([], [], marker="o", linestyle="none", color="0.3", alpha=0.2, ms=6))
+    labels.append("purged (arrested, executed, exiled, demoted)")
+    fig.legend(
+        handles, labels, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8
+    )
+    fig.suptitle(
+        f"Patronage network — {spec.name}, one run (seed {seed}, replicate {replicate})",
+        fontsize=11,
+    )
+    return fig
+
+
+def save_network_figure(
+    spec: Scenario | str,
+    seed: int,
+    path: str | Path,
+    years: Sequence[int] | None = None,
+    *,
+    replicate: int = 0,
+) -> Path:
+    """Draw :func:`plot_network_filmstrip` on a new figure sized to its panels; write it."""
+    from factions.scenario import load_scenario
+
+    path = Path(path)
+    _format_of(path)
+    spec = load_scenario(spec) if isinstance(spec, str) else spec
+    panels = len(_snapshot_months(spec, years))
+    columns = min(panels, 4)
+    rows = -(-panels // columns)
+    fig = Figure(figsize=(3.0 * columns, 3.0 * rows + 0.8), layout="constrained")
+    plot_network_filmstrip(spec, seed, years, fig, replicate=replicate, columns=columns)
+    return _write(fig, path)
+
+
+# --------------------------------------------------------------------------- counterfactuals
+
+
+def _p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _paired_seeds(a: Results, b: Results) -> bool:
+    """Whether the two ensembles' runs drew the same seeds (common random numbers)."""
+    seeds_a, seeds_b = a.runs.get("seed"), b.runs.get("seed")
+    if seeds_a is None or seeds_b is None:
+        return False
+    return set(seeds_a) == set(seeds_b)
+
+
+def plot_counterfactual(
+    baseline: Results,
+    counterfactual: Results,
+    faction: str | Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Kaplan–Meier survival of each faction in a baseline and a counterfactual ensemble.
+
+    Baseline curves are solid, counterfactual curves dashed, in the faction's colour; the
+    legend gives each faction's log-rank p-value (:func:`factions.survival.logrank`). Run the
+    two ensembles with the same root seed: replicate *r* then draws the same random stream in
+    both (common random numbers). ``faction`` restricts the figure to one or several factions
+    (default: every faction of the baseline also in the counterfactual).
+    """
+    from factions.survival import logrank
+
+    spec, other = baseline.scenario, counterfactual.scenario
+    if faction is None:
+        wanted = [f for f in spec.faction_ids if f in other.faction_ids]
+    else:
+        wanted = [faction] if isinstance(faction, str) else list(faction)
+    ax = _new_axes(ax, (8, 5.5))
+    colours = faction_colours(spec)
+    handles, labels = [], []
+    for fid in wanted:
+        test = logrank(baseline, counterfactual, fid)  # checks the faction and the start month
+        for results, style in ((baseline, "-"), (counterfactual, "--")):
+            kmf = kaplan_meier(results, fid)[fid]
+            curve = kmf.survival_function_.iloc[:, 0]
+            ax.step(
+                curve.index,
+                curve.to_numpy(),
+                where="post",
+                color=colours.get(fid, NEUTRAL),
+                linestyle=style,
+                linewidth=1.8,
+            )
+        handles.append(Line2D([], [], color=colours.get(fid, NEUTRAL), linewidth=2.5))
+        labels.append(f"{spec.factions[fid].label} (log-rank {_p_text(test.p_value)})")
+    handles += [
+        Line2D([], [], color="0.3", linestyle="-", linewidth=1.8),
+        Line2D([], [], color="0.3", linestyle="--", linewidth=1.8),
+    ]
+    labels += [f"{spec.name} (baseline)", f"{other.name} (counterfactual)"]
+    ax.axhline(0.5, color="0.6", linewidth=0.8, linestyle=":", zorder=0)
+    horizon = max(spec.n_months, other.n_months)
+    ticks = [m - spec.start_month for m in _year_ticks(spec) if m - spec.start_month <= horizon]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _: format_month(spec.start_month + int(x))[:4])
+    )
+    ax.set_xlim(0, horizon + 2)
+    ax.set_ylim(-0.02, 1.04)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Share of runs in which the faction still stands")
+    seeds = "same seeds" if _paired_seeds(baseline, counterfactual) else "different seeds"
+    ax.set_title(
+        f"Counterfactual — {spec.name} vs {other.name} "
+        f"({len(baseline.runs)} vs {len(counterfactual.runs)} runs, {seeds}, Kaplan–Meier)",
+        loc="left",
+        fontsize=10,
+    )
+    ax.legend(handles, labels, loc="lower left", frameon=False, fontsize=9)
+    _tidy(ax)
+    return ax

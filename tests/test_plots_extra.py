@@ -1,0 +1,194 @@
+"""Figures 4-7: sweep heatmap, sensitivity indices, network filmstrip, counterfactual."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from factions import plots
+from factions.ensemble import run_ensemble
+from factions.scenario import load_scenario
+
+matplotlib.use("Agg")
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
+X, Y = "factions.clients.military", "factions.clients.loyalty.mean"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_scenario(str(TINY))
+
+
+def png(fig: Figure, path: Path) -> Path:
+    fig.savefig(path, dpi=60)
+    return path
+
+
+def is_png(path: Path) -> bool:
+    return path.stat().st_size > 1000 and path.read_bytes().startswith(b"\x89PNG")
+
+
+def new_axes(size=(6.0, 4.0)):
+    return Figure(figsize=size, layout="constrained").subplots()
+
+
+# --------------------------------------------------------------------------- sweep heatmap
+
+
+def grid_outputs() -> pd.DataFrame:
+    xs, ys = np.meshgrid([0.1, 1.0, 3.0], [0.2, 0.5, 0.8])
+    return pd.DataFrame(
+        {
+            "point": range(9),
+            X: xs.ravel(),
+            Y: ys.ravel(),
+            "runs": 4,
+            "survival_clients_1952-12": np.linspace(0, 1, 9),
+            "median_elimination_clients": np.arange(9.0) * 5,
+        }
+    )
+
+
+@pytest.mark.parametrize("output", ["survival_clients_1952-12", "median_elimination_clients"])
+def test_sweep_heatmap_from_an_outputs_table(tmp_path, output):
+    ax = plots.plot_sweep_heatmap(grid_outputs(), X, Y, output, ax=new_axes())
+    image = ax.images[0].get_array()
+    assert image.shape == (3, 3)
+    assert image[0, 0] == grid_outputs()[output].iloc[0]  # origin lower: first y, first x
+    assert len(ax.texts) == 9
+    assert ax.get_xlabel() == X and ax.get_ylabel() == Y
+    assert len(ax.figure.axes) == 2  # the colourbar
+    assert is_png(png(ax.figure, tmp_path / "heat.png"))
+
+
+def test_sweep_heatmap_from_sweep_results(tmp_path, tiny):
+    from factions.experiment import grid, sweep
+
+    results = sweep(tiny, grid({X: [0.1, 2.0], Y: [0.2, 0.8]}), replicates=2, seed=1, workers=1)
+    ax = plots.plot_sweep_heatmap(results, X, Y, "median_elimination_clients", ax=new_axes())
+    assert ax.images[0].get_array().shape == (2, 2)
+    assert is_png(png(ax.figure, tmp_path / "heat.png"))
+
+
+def test_sweep_heatmap_names_a_missing_column():
+    with pytest.raises(ValueError, match="nope"):
+        plots.plot_sweep_heatmap(grid_outputs(), X, "nope", "runs", ax=new_axes())
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+PARAMS = ["mechanisms.purge.launch_rate", "mechanisms.purge.spread", "leader.charisma"]
+
+
+def sobol_table() -> pd.DataFrame:
+    rows = [
+        ("a", PARAMS[0], 0.5, 0.1, 0.6, 0.1),
+        ("a", PARAMS[1], 0.1, 0.05, 0.2, 0.06),
+        ("a", PARAMS[2], 0.02, 0.03, 0.05, 0.02),
+        ("b", PARAMS[0], np.nan, np.nan, np.nan, np.nan),
+    ]
+    return pd.DataFrame(rows, columns=["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"])
+
+
+def test_sobol_bars_one_pair_per_parameter_largest_on_top(tmp_path):
+    ax = plots.plot_sensitivity(sobol_table(), ax=new_axes())
+    assert len(ax.patches) == 6
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "purge.launch_rate"
+    assert "a" in ax.get_title(loc="left")
+    assert is_png(png(ax.figure, tmp_path / "sobol.png"))
+
+
+def test_sobol_of_a_constant_output_is_refused():
+    with pytest.raises(ValueError, match="constant"):
+        plots.plot_sensitivity(sobol_table(), ax=new_axes(), output="b")
+    with pytest.raises(ValueError, match="no output"):
+        plots.plot_sensitivity(sobol_table(), ax=new_axes(), output="c")
+
+
+def test_morris_scatter_labels_each_parameter(tmp_path):
+    morris = pd.DataFrame(
+        {
+            "output": "a",
+            "parameter": PARAMS,
+            "mu": [0.5, -0.1, 0.02],
+            "mu_star": [0.5, 0.1, 0.02],
+            "sigma": [0.3, 0.2, 0.01],
+            "mu_star_conf": [0.1, 0.05, 0.01],
+        }
+    )
+    ax = plots.plot_sensitivity(morris, ax=new_axes())
+    assert {t.get_text() for t in ax.texts} == {
+        "purge.launch_rate",
+        "purge.spread",
+        "leader.charisma",
+    }
+    assert "Morris" in ax.get_title(loc="left")
+    assert is_png(png(ax.figure, tmp_path / "morris.png"))
+
+
+def test_sensitivity_needs_index_columns():
+    with pytest.raises(ValueError, match="Sobol"):
+        plots.plot_sensitivity(pd.DataFrame({"parameter": ["x"], "value": [1]}), ax=new_axes())
+
+
+# --------------------------------------------------------------------------- network filmstrip
+
+
+def test_filmstrip_one_panel_per_year_fixed_layout(tmp_path, tiny):
+    fig = Figure(figsize=(8, 3), layout="constrained")
+    plots.plot_network_filmstrip(tiny, seed=1, years=[1950, 1952, 1954], fig=fig)
+    panels = [ax for ax in fig.axes if ax.collections]
+    assert len(panels) == 3
+    first, last = (ax.collections[-1].get_offsets() for ax in (panels[0], panels[-1]))
+    # nodes shown in both keep their positions: the layout is computed once
+    common = {tuple(p) for p in np.asarray(first)} & {tuple(p) for p in np.asarray(last)}
+    assert len(common) == len(np.asarray(first))
+    assert "Core" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert is_png(png(fig, tmp_path / "film.png"))
+
+
+def test_filmstrip_default_years_and_bad_years(tiny):
+    snapshots = plots.network_snapshots(tiny, seed=1)
+    assert next(t for t, _ in snapshots).endswith("(start)")
+    assert len(snapshots) == 1 + 3 + 1  # start, Jan 1951-1953, end
+    with pytest.raises(ValueError, match="1990"):
+        plots.network_snapshots(tiny, seed=1, years=[1990])
+
+
+# --------------------------------------------------------------------------- counterfactual
+
+
+def test_counterfactual_solid_and_dashed_curves_with_p_values(tmp_path, tiny):
+    base = run_ensemble(tiny, replicates=6, seed=1)
+    other = run_ensemble(tiny, replicates=6, seed=2)
+    ax = plots.plot_counterfactual(base, other, ax=new_axes((8, 5)))
+    styles = [line.get_linestyle() for line in ax.lines if line.get_linestyle() in ("-", "--")]
+    assert styles.count("-") == styles.count("--") == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sum("log-rank p" in label for label in labels) == 3
+    assert "different seeds" in ax.get_title(loc="left")
+    assert is_png(png(ax.figure, tmp_path / "cf.png"))
+
+    one = plots.plot_counterfactual(base, base, faction="clients", ax=new_axes())
+    assert "same seeds" in one.get_title(loc="left")
+    assert sum("log-rank" in t.get_text() for t in one.get_legend().get_texts()) == 1
+
+
+def test_cli_plot_network_reruns_the_first_replicate(tmp_path, tiny):
+    from click.testing import CliRunner
+
+    from factions.cli import main
+
+    folder = tmp_path / "tiny"
+    run_ensemble(tiny, replicates=2, seed=4).save(folder)
+    out = tmp_path / "net.png"
+    result = CliRunner().invoke(main, ["plot", "network", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert is_png(out)
