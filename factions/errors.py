@@ -38,8 +38,10 @@ class Problem:
         return text
 
 
-class ScenarioValidationError(ScenarioError):
-    """A scenario was read but breaks the schema; carries every problem found."""
+class ProblemList:
+    """Mixin of the validation errors: every problem found, rendered on one screen."""
+
+    subject = "input"
 
     def __init__(self, problems: list[Problem], source: str | None = None):
         self.problems = problems
@@ -53,12 +55,25 @@ class ScenarioValidationError(ScenarioError):
     def render(self, limit: int = 12) -> str:
         """One screen: the first ``limit`` problems and a count of the rest."""
         count = len(self.problems)
-        head = f"invalid scenario ({count} problem{'s' if count != 1 else ''})"
-        shown = [p.render(self.source) for p in self.problems[:limit]]
+        head = f"invalid {self.subject} ({count} problem{'s' if count != 1 else ''})"
+        where = self.source or f"<{self.subject}>"
+        shown = [p.render(where) for p in self.problems[:limit]]
         if count > limit:
             shown.append(f"... and {count - limit} more (fix these first)")
         return head + "\n" + "\n".join(shown)
 
 
+class ScenarioValidationError(ProblemList, ScenarioError):
+    """A scenario was read but breaks the schema; carries every problem found."""
+
+    subject = "scenario"
+
+
 class ExperimentError(FactionsError):
     """An experiment or results folder cannot be used as asked."""
+
+
+class ExperimentValidationError(ProblemList, ExperimentError):
+    """An experiment file was read but is not usable; carries every problem found."""
+
+    subject = "experiment"

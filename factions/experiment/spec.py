@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from factions.errors import ExperimentError, Problem
+from factions.errors import ExperimentError, ExperimentValidationError, Problem
 from factions.scenario.lines import find_line
 from factions.scenario.types import Identifier, Month
 
@@ -38,27 +38,6 @@ PARAMETER_KEYS = frozenset({"levels", "min", "max"})
 Level = bool | int | float | str
 Count = Annotated[int, Field(ge=1, le=1_000_000)]
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
-
-
-class ExperimentValidationError(ExperimentError):
-    """An experiment file was read but is not usable; carries every problem found."""
-
-    def __init__(self, problems: list[Problem], source: str | None = None):
-        self.problems = problems
-        self.source = source
-        super().__init__(self.render())
-
-    def __reduce__(self):
-        return type(self), (self.problems, self.source)
-
-    def render(self, limit: int = 12) -> str:
-        """One screen: the first ``limit`` problems and a count of the rest."""
-        count = len(self.problems)
-        head = f"invalid experiment ({count} problem{'s' if count != 1 else ''})"
-        shown = [p.render(self.source or "<experiment>") for p in self.problems[:limit]]
-        if count > limit:
-            shown.append(f"... and {count - limit} more (fix these first)")
-        return head + "\n" + "\n".join(shown)
 
 
 class _Strict(BaseModel):
