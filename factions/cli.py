@@ -419,8 +419,19 @@ def scenarios_schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+PLOT_KINDS = [
+    "survival",
+    "shares",
+    "timeline",
+    "network",  # plots.RERUN_FIGURES
+    "counterfactual",  # plots.COMPARISON_FIGURES
+    "heatmap",  # plots.SWEEP_FIGURES
+    "sensitivity",
+]
+
+
 @main.command()
-@click.argument("kind", type=click.Choice(["survival", "shares", "timeline", "network"]))
+@click.argument("kind", type=click.Choice(PLOT_KINDS))
 @click.argument("results", type=click.Path(file_okay=False))
 @click.option(
     "-o",
@@ -429,23 +440,80 @@ def scenarios_schema():
     help="Figure file; the format follows the suffix (.png, .svg, .pdf) "
     "[RESULTS/figures/KIND.png].",
 )
+@click.option(
+    "--against",
+    type=click.Path(file_okay=False),
+    help="counterfactual: the results folder to compare with RESULTS (same root seed).",
+)
+@click.option("--x", "x", help="heatmap: parameter on the x axis [the sweep's first].")
+@click.option("--y", "y", help="heatmap: parameter on the y axis [the sweep's second].")
+@click.option("--output", help="heatmap, sensitivity: the output to show [the first].")
 @friendly_errors
-def plot(kind, results, out):
-    """Draw figure KIND (survival, shares, timeline or network) from a RESULTS folder.
+def plot(kind, results, out, against, x, y, output):
+    """Draw figure KIND from a RESULTS folder (of `factions run`, or of `factions sweep`).
 
-    ``network`` re-runs the folder's first replicate (same scenario, same root seed) and draws
-    its patronage network once a year.
+    \b
+    survival, shares, timeline  from a run's tables
+    network                     re-runs the run's first replicate; its network once a year
+    counterfactual              RESULTS beside --against FOLDER, survival curves and log-rank
+    heatmap, sensitivity        from a sweep folder: an output over two parameters (grid), or
+                                the Sobol / Morris indices
     """
-    from factions.plots import save_figure, save_network_figure
-    from factions.results import Results
-
-    loaded = Results.load(results)
     path = Path(out) if out else Path(results) / "figures" / f"{kind}.png"
-    if kind == "network":
-        seed = int(loaded.manifest.get("root_seed", 0))
-        click.echo(f"figure: {save_network_figure(loaded.scenario, seed, path)}")
+    try:
+        written = _draw(kind, results, path, against, x, y, output)
+    except ValueError as exc:  # the data cannot make this figure (e.g. a constant output)
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"figure: {written}")
+
+
+def _draw(kind, results, path, against, x, y, output) -> Path:
+    from factions import plots
+
+    if kind in plots.SWEEP_FIGURES:
+        written = _plot_sweep(kind, results, path, x, y, output)
     else:
-        click.echo(f"figure: {save_figure(loaded, kind, path)}")
+        from factions.results import Results
+
+        loaded = Results.load(results)
+        if kind == "network":
+            seed = int(loaded.manifest.get("root_seed", 0))
+            written = plots.save_network_figure(loaded.scenario, seed, path)
+        elif kind == "counterfactual":
+            if not against:
+                raise click.UsageError("counterfactual needs --against RESULTS_FOLDER")
+            other = Results.load(against)
+            written = plots.save_drawing(
+                lambda ax: plots.plot_counterfactual(loaded, other, ax=ax), path
+            )
+        else:
+            written = plots.save_figure(loaded, kind, path)
+    return written
+
+
+def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
+    from factions import plots
+    from factions.errors import ExperimentError
+    from factions.experiment import SweepResults
+
+    sweep = SweepResults.load(folder)
+    if kind == "heatmap":
+        names = list(sweep.experiment.design.parameters)
+        if (x is None or y is None) and len(names) < 2:
+            raise ExperimentError("a heatmap needs a sweep over at least two parameters")
+        x, y = x or names[0], y or names[1]
+        table = sweep.outputs()
+        output = output or next(c for c in table.columns if c.startswith("survival_"))
+        return plots.save_drawing(
+            lambda ax: plots.plot_sweep_heatmap(table, x, y, output, ax), path
+        )
+    found = sweep.analyse()
+    indices = found.get("sobol", found.get("morris"))
+    if indices is None:
+        raise ExperimentError(f"{folder} holds no Sobol or Morris design to analyse")
+    return plots.save_drawing(
+        lambda ax: plots.plot_sensitivity(indices, ax=ax, output=output), path
+    )
 
 
 if __name__ == "__main__":

@@ -653,6 +653,10 @@ FIGURES: dict[str, tuple[Callable[[Results, Figure], None], tuple[float, float]]
 
 #: Figure kinds of ``factions plot`` drawn by re-running a replicate, not from the tables.
 RERUN_FIGURES = ("network",)
+#: ... from two results folders (a baseline and a counterfactual).
+COMPARISON_FIGURES = ("counterfactual",)
+#: ... from a sweep folder.
+SWEEP_FIGURES = ("heatmap", "sensitivity")
 
 
 def make_figure(results: Results, kind: str) -> Figure:
@@ -678,6 +682,15 @@ def _write(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format=_format_of(path), dpi=DPI)
     return path
+
+
+def save_drawing(draw: Callable[[Axes], object], path: str | Path, figsize=(8.0, 5.5)) -> Path:
+    """Call ``draw(ax)`` on a new one-panel figure and write it to ``path`` (format by suffix)."""
+    path = Path(path)
+    _format_of(path)  # refuse a bad suffix before drawing
+    fig = Figure(figsize=figsize, layout="constrained")
+    draw(fig.add_subplot())
+    return _write(fig, path)
 
 
 def save_figure(results: Results, kind: str, path: str | Path) -> Path:

@@ -167,7 +167,8 @@ def test_unknown_kind_and_format_are_refused(korea, tmp_path):
 
 def test_cli_kinds_are_the_figure_kinds():
     command = main.commands["plot"]
-    assert list(command.params[0].type.choices) == [*plots.FIGURES, *plots.RERUN_FIGURES]
+    kinds = [*plots.FIGURES, *plots.RERUN_FIGURES, *plots.COMPARISON_FIGURES]
+    assert list(command.params[0].type.choices) == [*kinds, *plots.SWEEP_FIGURES]
 
 
 @pytest.mark.parametrize("kind", ["survival", "shares", "timeline"])
@@ -188,7 +189,7 @@ def test_cli_plot_format_follows_the_suffix(results_folder, tmp_path):
     "args, message",
     [
         (["plot", "survival", "{tmp}/missing"], "not a results folder"),
-        (["plot", "heatmap", "{folder}"], "Invalid value"),
+        (["plot", "pie", "{folder}"], "Invalid value"),
         (["plot", "survival", "{folder}", "--out", "{tmp}/x.jpg"], "must end in"),
     ],
 )
