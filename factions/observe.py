@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.mechanisms.challenge import mean_loyalty
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
@@ -41,14 +43,12 @@ class Recorder:
         office = cadres.in_office()
         military, seats, _, _, members = model.power_components
         active = np.bincount(cadres.faction[office], minlength=self.n_factions)
-        loyalty = np.bincount(cadres.faction[office], cadres.loyalty[office], self.n_factions)
+        loyalty = np.where(active > 0, mean_loyalty(model), np.nan)
         s = self.series
         s["active_cadres"][row] = active
         s["seats"][row] = seats
         s["military"][row] = military
-        s["loyalty"][row] = np.divide(
-            loyalty, active, out=np.full(len(active), np.nan), where=active > 0
-        )
+        s["loyalty"][row] = loyalty
         s["power_share"][row] = model.power
         s["members"][row] = members
         s["in_coalition"][row] = model.in_coalition

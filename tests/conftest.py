@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from factions.ensemble import run_ensemble
+from factions.results import Results
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
@@ -99,3 +102,17 @@ def minimal_scenario() -> str:
 def korea_document() -> dict[str, Any]:
     """The bundled ``korea-1945`` scenario as parsed TOML (a fresh copy for each test)."""
     return tomllib.loads((SCENARIOS / "korea-1945.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def results_folder(tmp_path_factory) -> Path:
+    """A small korea-1945 results folder (12 runs, seed 3), shared by the analysis tests."""
+    folder = tmp_path_factory.mktemp("results") / "korea"
+    run_ensemble("korea-1945", replicates=12, seed=3).save(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def korea(results_folder: Path) -> Results:
+    """The results of :func:`results_folder`, loaded."""
+    return Results.load(results_folder)

@@ -25,18 +25,6 @@ matplotlib.use("Agg")
 MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}
 
 
-@pytest.fixture(scope="session")
-def results_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("plots") / "korea"
-    run_ensemble("korea-1945", replicates=12, seed=3).save(folder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def korea(results_folder) -> Results:
-    return Results.load(results_folder)
-
-
 @pytest.fixture
 def mini(minimal_scenario) -> Results:
     """Two factions, one patron, a war, no historical dates (the conftest minimal scenario)."""

@@ -20,7 +20,6 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from factions import survival
 from factions.calendar import format_month, month_timestamps
-from factions.ensemble import run_ensemble
 from factions.errors import ExperimentError
 from factions.results import Results
 from factions.scenario.load import validate
@@ -91,18 +90,6 @@ def as_date(results: Results, months: float | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def results_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("survival") / "korea"
-    run_ensemble("korea-1945", replicates=12, seed=3).save(folder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def korea(results_folder) -> Results:
-    return Results.load(results_folder)
 
 
 @functools.cache

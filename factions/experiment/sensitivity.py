@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,30 @@ def _response(table: pd.DataFrame, column: str) -> np.ndarray | None:
     return y
 
 
+def _indices(
+    design: Design,
+    outputs: pd.DataFrame,
+    fields: Sequence[str],
+    analyze: Callable[[np.ndarray], dict],
+) -> pd.DataFrame:
+    """Run a SALib ``analyze(y)`` on every output; one row per output and parameter."""
+    rows = []
+    for column in output_names(outputs):
+        y = _response(outputs, column)
+        if y is None:
+            rows += _blank(column, design, fields)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)  # constant bootstrap subsets
+            si = analyze(y)
+        rows += [
+            {"output": column, "parameter": name, **{f: si[f][i] for f in fields}}
+            for i, name in enumerate(design.parameters)
+        ]
+    return pd.DataFrame(rows)
+
+
 def sobol_indices(
     design: Design,
     outputs: pd.DataFrame,
@@ -118,35 +142,19 @@ def sobol_indices(
     if design.kind != "sobol" or design.problem is None:
         raise ExperimentError(f"Sobol indices need a sobol design, not {design.kind}")
     second = bool(design.options.get("second_order"))
-    rows = []
-    for column in output_names(outputs):
-        y = _response(outputs, column)
-        if y is None:
-            rows += _blank(column, design, ("S1", "S1_conf", "ST", "ST_conf"))
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", UserWarning)  # constant bootstrap subsets
-            si = sobol.analyze(
-                design.problem,
-                y,
-                calc_second_order=second,
-                num_resamples=resamples,
-                conf_level=confidence,
-                seed=seed,
-            )
-        for i, name in enumerate(design.parameters):
-            rows.append(
-                {
-                    "output": column,
-                    "parameter": name,
-                    "S1": si["S1"][i],
-                    "S1_conf": si["S1_conf"][i],
-                    "ST": si["ST"][i],
-                    "ST_conf": si["ST_conf"][i],
-                }
-            )
-    return pd.DataFrame(rows)
+    return _indices(
+        design,
+        outputs,
+        ("S1", "S1_conf", "ST", "ST_conf"),
+        lambda y: sobol.analyze(
+            design.problem,
+            y,
+            calc_second_order=second,
+            num_resamples=resamples,
+            conf_level=confidence,
+            seed=seed,
+        ),
+    )
 
 
 def morris_indices(
@@ -161,36 +169,20 @@ def morris_indices(
 
     if design.kind != "morris" or design.problem is None or design.samples is None:
         raise ExperimentError(f"Morris screening needs a morris design, not {design.kind}")
-    rows = []
-    for column in output_names(outputs):
-        y = _response(outputs, column)
-        if y is None:
-            rows += _blank(column, design, ("mu", "mu_star", "sigma", "mu_star_conf"))
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", UserWarning)  # constant bootstrap subsets
-            si = morris.analyze(
-                design.problem,
-                design.samples,
-                y,
-                num_resamples=resamples,
-                conf_level=confidence,
-                num_levels=int(design.options["levels"]),
-                seed=seed,
-            )
-        for i, name in enumerate(design.parameters):
-            rows.append(
-                {
-                    "output": column,
-                    "parameter": name,
-                    "mu": si["mu"][i],
-                    "mu_star": si["mu_star"][i],
-                    "sigma": si["sigma"][i],
-                    "mu_star_conf": si["mu_star_conf"][i],
-                }
-            )
-    return pd.DataFrame(rows)
+    return _indices(
+        design,
+        outputs,
+        ("mu", "mu_star", "sigma", "mu_star_conf"),
+        lambda y: morris.analyze(
+            design.problem,
+            design.samples,
+            y,
+            num_resamples=resamples,
+            conf_level=confidence,
+            num_levels=int(design.options["levels"]),
+            seed=seed,
+        ),
+    )
 
 
 def _blank(column: str, design: Design, fields: Sequence[str]) -> list[dict]:

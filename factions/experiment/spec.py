@@ -13,7 +13,6 @@ made in :mod:`factions.experiment.resolve`, which turns a file into a runnable e
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +28,7 @@ from pydantic import (
 
 from factions.errors import ExperimentError, ExperimentValidationError, Problem
 from factions.scenario.lines import find_line
+from factions.scenario.load import read_toml
 from factions.scenario.types import Identifier, Month
 
 SUFFIX = ".toml"
@@ -409,12 +409,5 @@ def parse(
 
 def read_spec(path: Path) -> tuple[ExperimentSpec, str]:
     """Read and validate an experiment file; return the spec and the file's text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{path}: cannot read experiment file: {exc}") from exc
-    try:
-        document = tomllib.loads(text)
-    except ValueError as exc:
-        raise ExperimentError(f"{path}: not valid TOML: {exc}") from exc
+    document, text = read_toml(path, "experiment", ExperimentError)
     return parse(document, source=str(path), text=text), text

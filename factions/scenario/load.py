@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from factions.errors import Problem, ScenarioError, ScenarioValidationError
+from factions.errors import FactionsError, Problem, ScenarioError, ScenarioValidationError
 from factions.scenario.checks import cross_checks
 from factions.scenario.lines import find_line
 from factions.scenario.schema import Scenario
@@ -81,17 +81,24 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(
+    path: Path, what: str = "scenario", error: type[FactionsError] = ScenarioError
+) -> tuple[dict[str, Any], str]:
+    """Parse a TOML data file; return the document and its text (for line numbers in errors).
+
+    Unreadable or malformed files raise ``error`` naming the file, the line and the fix; the
+    experiment files of :mod:`factions.experiment` are read the same way.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from exc
+        raise error(f"{path}: cannot read {what} file: {exc}") from exc
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), text
     except RecursionError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: arrays or tables nested too deeply") from exc
+        raise error(f"{path}: not valid TOML: arrays or tables nested too deeply") from exc
     except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
-        raise ScenarioError(_toml_error(path, text, exc)) from exc
+        raise error(_toml_error(path, text, exc)) from exc
 
 
 def _toml_error(path: Path, text: str, exc: ValueError) -> str:
@@ -125,12 +132,16 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
-def resolve_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read ``path`` and every scenario it ``extends``, merged; the child wins."""
+def resolve_document(
+    path: Path, _chain: tuple[Path, ...] = (), document: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Read ``path`` (unless its ``document`` is given) and every scenario it ``extends``,
+    merged; the child wins."""
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(f"'extends' forms a cycle: {cycle}")
-    document = _read_toml(path)
+    if document is None:
+        document, _ = read_toml(path)
     parent = document.get("extends")
     if parent is None:
         return document
@@ -422,12 +433,12 @@ def load_scenario(
     of ``'path=value'`` strings as on the command line. Raises :class:`ScenarioError`.
     """
     path = locate(name_or_path)
-    document = resolve_document(path)
+    document, text = read_toml(path)
+    document = resolve_document(path, document=document)
     if overrides:
         if not isinstance(overrides, Mapping):
             overrides = dict(parse_override(item) for item in overrides)
         document = apply_overrides(document, overrides)
-    text = path.read_text(encoding="utf-8")
     try:
         scenario = validate(document, source=str(path), text=text)
     except ScenarioValidationError as exc:
