@@ -237,18 +237,16 @@ class FactionModel(mesa.Model):
 
     def protection_of_faction(self) -> np.ndarray:
         """Share of purge hazard each faction's patron presence removes."""
-        return self._patron_term(self.protection)
+        return self.patron_term(self.presence * self.protection)
 
     def encouragement_of_faction(self) -> np.ndarray:
         """Monthly pull of each faction's loyalty away from the leader by its patron."""
-        return self._patron_term(self.encouragement)
+        return self.patron_term(self.presence * self.encouragement)
 
-    def _patron_term(self, values: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n_factions)
-        has = self.faction_patron >= 0
-        p = self.faction_patron[has]
-        out[has] = self.presence[p] * values[p] * self.patron_affinity[has]
-        return out
+    def patron_term(self, per_patron: np.ndarray) -> np.ndarray:
+        """Per faction, its patron's value times its affinity (zero without a patron)."""
+        # index -1 (no patron) picks the appended zero; such factions have affinity 0 anyway
+        return np.append(per_patron, 0.0)[self.faction_patron] * self.patron_affinity
 
     def set_status(self, idx: np.ndarray, new: Status) -> None:
         """Change cadres' status (the only place statuses change)."""

@@ -39,10 +39,8 @@ class Recorder:
 
     def record(self, model: FactionModel, row: int) -> None:
         """Store this month's values (called after the month's last power computation)."""
-        cadres = model.cadres
-        office = cadres.in_office()
         military, seats, _, _, members = model.power_components
-        active = np.bincount(cadres.faction[office], minlength=self.n_factions)
+        active = model.cadres.office_counts(self.n_factions)
         loyalty = np.where(active > 0, mean_loyalty(model), np.nan)
         s = self.series
         s["active_cadres"][row] = active

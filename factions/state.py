@@ -72,6 +72,7 @@ class CadreState:
     def __post_init__(self) -> None:
         s = self.status
         self._office = (s == Status.ACTIVE) | (s == Status.REHABILITATED)
+        self._counts: np.ndarray | None = None  # in office per faction, until the next change
 
     def in_office(self) -> np.ndarray:
         """Boolean mask of cadres holding office (active or rehabilitated); read-only view.
@@ -80,6 +81,22 @@ class CadreState:
         mechanisms that ask for it each month do not recompute it.
         """
         return self._office
+
+    def office_counts(self, n_factions: int) -> np.ndarray:
+        """Cadres in office per faction; read-only, kept until a status or faction changes."""
+        if self._counts is None or len(self._counts) != n_factions:
+            self._counts = np.bincount(self.faction[self._office], minlength=n_factions)
+            self._counts.flags.writeable = False
+        return self._counts
+
+    def office_sums(self, values: np.ndarray, n_factions: int) -> np.ndarray:
+        """Per faction, the sum of ``values`` over its cadres in office."""
+        return np.bincount(self.faction, values * self._office, minlength=n_factions)
+
+    def move(self, idx: np.ndarray, faction: int) -> None:
+        """Move cadres to another faction (the only place factions change)."""
+        self.faction[idx] = faction
+        self._counts = None
 
     def label(self, i: int) -> str:
         """The cadre's historical name, or a stable id."""
@@ -91,6 +108,7 @@ class CadreState:
             return
         self.status[idx] = new
         self._office[idx] = new in IN_OFFICE
+        self._counts = None
         if new in IN_OFFICE:
             entered = self.entered[idx]
             self.entered[idx] = np.where(entered == NOT_YET, month, entered)

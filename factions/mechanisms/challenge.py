@@ -36,9 +36,8 @@ def opening(model: FactionModel) -> np.ndarray:
 
 def mean_loyalty(model: FactionModel) -> np.ndarray:
     cadres = model.cadres
-    office = cadres.in_office()
-    counts = np.bincount(cadres.faction[office], minlength=model.n_factions)
-    sums = np.bincount(cadres.faction[office], cadres.loyalty[office], minlength=model.n_factions)
+    counts = cadres.office_counts(model.n_factions)
+    sums = cadres.office_sums(cadres.loyalty, model.n_factions)
     return np.divide(sums, counts, out=np.ones_like(sums), where=counts > 0)
 
 

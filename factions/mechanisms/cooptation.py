@@ -29,4 +29,4 @@ def coopt(model: FactionModel) -> None:
     chosen = candidates[model.rng.random(len(candidates)) < p.rate * excess]
     for i in chosen:
         model.log("cooptation", int(cadres.faction[i]), int(i), "joins the leader's camp")
-    cadres.faction[chosen] = model.leader_faction
+    cadres.move(chosen, model.leader_faction)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def check(model: FactionModel) -> None:
     rule = model.spec.elimination
     cadres = model.cadres
-    office = np.bincount(cadres.faction[cadres.in_office()], minlength=model.n_factions)
+    office = cadres.office_counts(model.n_factions)
     model.peak_active = np.maximum(model.peak_active, office)
     seats = seats_per_faction(model)
     limit = np.maximum(rule.max_active_cadres, rule.max_active_share * model.peak_active)

@@ -24,32 +24,40 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
+def clip_unit(values: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.clip(values, 0, 1, out=out)``, without ``np.clip``'s fixed cost on small arrays."""
+    np.maximum(values, 0.0, out=out)
+    return np.minimum(out, 1.0, out=out)
+
+
 def update_cadres(model: FactionModel) -> None:
     p = model.spec.mechanisms.loyalty
     if not p.enabled:
         return
     cadres = model.cadres
+    n = model.n_factions
     office = cadres.in_office()
     loyalty = cadres.loyalty
     faction = cadres.faction
-    counts = np.bincount(faction[office], minlength=model.n_factions)
-    sums = np.bincount(faction[office], loyalty[office], minlength=model.n_factions)
+    counts = cadres.office_counts(n)
+    sums = cadres.office_sums(loyalty, n)
     faction_mean = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    strength = model.ties.strength(office)
-    tie_sum = model.ties.sum_over_ties(loyalty, office)
+    weight = model.ties.active_weight(office)
+    strength = model.ties.strength(weight=weight)
+    tie_sum = model.ties.sum_over_ties(loyalty, weight=weight)
     tie_mean = np.divide(tie_sum, strength, out=loyalty.copy(), where=strength > 0)
     pull_up = p.charisma_pull * model.charisma * model.legitimacy[model.leader_faction]
     pull_up += p.indoctrination
     encouragement = model.encouragement_of_faction()
     delta = (
         pull_up * (1.0 - loyalty)
-        + p.faction_pull * model.cohesion[faction] * (faction_mean[faction] - loyalty)
+        + (p.faction_pull * model.cohesion)[faction] * (faction_mean[faction] - loyalty)
         + p.network_pull * (tie_mean - loyalty)
         - encouragement[faction] * loyalty
     )
     if p.noise > 0:
         delta += p.noise * model.rng.standard_normal(cadres.n)
-    np.clip(loyalty + delta * office, 0.0, 1.0, out=loyalty)
+    clip_unit(loyalty + delta * office, out=loyalty)
 
 
 def update_members(model: FactionModel) -> None:
@@ -60,7 +68,7 @@ def update_members(model: FactionModel) -> None:
     members = model.members
     loyalty = members.loyalty
     loyalty += np.float32(p.indoctrination) * (np.float32(1.0) - loyalty)
-    np.clip(loyalty, 0.0, 1.0, out=loyalty)
+    clip_unit(loyalty, out=loyalty)
 
 
 def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
@@ -74,7 +82,7 @@ def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
     strength = model.ties.strength()
     share = np.divide(lost, strength, out=np.zeros_like(lost), where=strength > 0)
     loyalty = model.cadres.loyalty
-    np.clip(loyalty - p.fear * np.minimum(share, 1.0) * loyalty, 0.0, 1.0, out=loyalty)
+    clip_unit(loyalty - p.fear * np.minimum(share, 1.0) * loyalty, out=loyalty)
 
 
 def ideological_shock(model: FactionModel, factions: np.ndarray, magnitude: float) -> None:

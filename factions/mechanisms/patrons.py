@@ -92,6 +92,6 @@ def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:
         f"{model.patron_ids[patron]} halts the purge; {count} restored",
     )
     model.set_status(restored, Status.REHABILITATED)
-    cadres.faction[restored] = faction
+    cadres.move(restored, faction)
     for i in restored:
         model.log("rehabilitation", faction, int(i), f"restored by {model.patron_ids[patron]}")

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
+COMPONENTS = ("military", "seats", "patron", "legitimacy", "members")
+
+
 def effective_military(model: FactionModel) -> np.ndarray:
     """Armed force per faction after the leader's control of the army."""
-    cadres, office = model.cadres, model.cadres.in_office()
-    raw = np.bincount(cadres.faction[office], cadres.military[office], minlength=model.n_factions)
+    raw = model.cadres.office_sums(model.cadres.military, model.n_factions)
     control = model.army_control
     leader = model.leader_faction
     effective = raw * (1.0 - control)
@@ -35,10 +37,7 @@ def effective_military(model: FactionModel) -> np.ndarray:
 
 def patron_backing(model: FactionModel) -> np.ndarray:
     """Presence of each faction's patron times the patron's affinity with the faction."""
-    backing = np.zeros(model.n_factions)
-    has = model.faction_patron >= 0
-    backing[has] = model.presence[model.faction_patron[has]] * model.patron_affinity[has]
-    return backing
+    return model.patron_term(model.presence)
 
 
 def seats_per_faction(model: FactionModel) -> np.ndarray:
@@ -49,15 +48,13 @@ def seats_per_faction(model: FactionModel) -> np.ndarray:
 
 def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
-    return np.stack(
-        [
-            effective_military(model),
-            seats_per_faction(model),
-            patron_backing(model),
-            model.legitimacy,
-            model.members.counts(),
-        ]
-    )
+    raw = np.empty((len(COMPONENTS), model.n_factions))
+    raw[0] = effective_military(model)
+    raw[1] = seats_per_faction(model)
+    raw[2] = patron_backing(model)
+    raw[3] = model.legitimacy
+    raw[4] = model.members.counts()
+    return raw
 
 
 def faction_power(model: FactionModel) -> np.ndarray:
@@ -71,16 +68,15 @@ def faction_power(model: FactionModel) -> np.ndarray:
     p = model.spec.mechanisms.power
     raw = components(model)
     model.power_components = raw
+    standing = model.standing
     if not p.enabled:  # ablation: every standing faction equally strong
-        return model.standing / model.standing.sum()
-    weights = np.array(
-        [p.military_weight, p.seats_weight, p.patron_weight, p.legitimacy_weight, p.members_weight]
-    )
-    masked = raw * model.standing
+        return standing / standing.sum()
+    weights = np.array([getattr(p, f"{name}_weight") for name in COMPONENTS])
+    masked = raw * standing
     totals = masked.sum(axis=1)
     usable = (totals > 0) & (weights > 0)
     if not usable.any():
-        gamma = model.standing.astype(float)
+        gamma = standing.astype(float)
     else:
         shares = masked[usable] / totals[usable, None]
         gamma = weights[usable] @ shares

@@ -29,7 +29,7 @@ def rehabilitate(model: FactionModel) -> None:
     if len(chosen) == 0:
         return
     gone = ~model.standing[cadres.faction[chosen]]
-    cadres.faction[chosen[gone]] = model.leader_faction
+    cadres.move(chosen[gone], model.leader_faction)
     model.set_status(chosen, Status.REHABILITATED)
     cadres.loyalty[chosen] = np.maximum(cadres.loyalty[chosen], p.loyalty)
     for i in chosen:

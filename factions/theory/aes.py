@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -35,14 +34,13 @@ MAX_PLAYERS = 22
 
 def _exact_integers(values: Iterable[float]) -> list[int]:
     """Scale positive numbers to integers with the same ratios, exactly."""
-    fractions = [Fraction(v) for v in values]
-    denominator = math.lcm(*(f.denominator for f in fractions))
-    return [int(f * denominator) for f in fractions]
+    ratios = [float(v).as_integer_ratio() for v in values]
+    denominator = math.lcm(*(d for _, d in ratios))
+    return [n * (denominator // d) for n, d in ratios]
 
 
 def _alpha_ratio(alpha: float) -> tuple[int, int]:
-    ratio = Fraction(alpha)
-    return ratio.numerator, ratio.denominator
+    return float(alpha).as_integer_ratio()
 
 
 def _check(powers: Mapping[str, float], alpha: float) -> None:
@@ -50,11 +48,35 @@ def _check(powers: Mapping[str, float], alpha: float) -> None:
         raise ValueError("powers must name at least one player")
     if len(powers) > MAX_PLAYERS:
         raise ValueError(f"at most {MAX_PLAYERS} players are supported, got {len(powers)}")
-    bad = {k: v for k, v in powers.items() if not (np.isfinite(v) and v > 0)}
+    bad = {k: v for k, v in powers.items() if not (math.isfinite(v) and v > 0)}
     if bad:
         raise ValueError(f"powers must be positive and finite, got {bad}")
     if not 0.5 <= alpha < 1:
         raise ValueError(f"alpha must lie in [0.5, 1), got {alpha}")
+
+
+def _build_layout(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per coalition size ``k``: the subsets (bitmasks) of that size and, for each, its ``k``
+    subsets one member smaller (the dynamic programme's predecessors)."""
+    masks = np.arange(1 << n, dtype=np.int64)
+    popcount = np.zeros(len(masks), dtype=np.int64)
+    for i in range(n):
+        popcount += (masks >> i) & 1
+    layers = []
+    for k in range(1, n + 1):
+        layer = masks[popcount == k]
+        smaller = np.empty((len(layer), k), dtype=np.int64)
+        rest = layer.copy()
+        for j in range(k):  # peel off the lowest set bit, one member at a time
+            lowest = rest & -rest
+            smaller[:, j] = layer ^ lowest
+            rest ^= lowest
+        layers.append((layer, smaller))
+    return layers
+
+
+_cached_layout = lru_cache(maxsize=None)(_build_layout)
+CACHED_LAYOUT_PLAYERS = 12  # layouts up to 2^12 subsets are kept; larger ones are rebuilt
 
 
 @lru_cache(maxsize=4096)
@@ -62,25 +84,17 @@ def _tables(ints: tuple[int, ...], alpha: float) -> tuple[np.ndarray, np.ndarray
     """Power of every subset (bitmask) and whether it is self-enforcing."""
     n = len(ints)
     p, q = _alpha_ratio(alpha)
-    size = 1 << n
-    masks = np.arange(size, dtype=np.int64)
+    layers = _cached_layout(n) if n <= CACHED_LAYOUT_PLAYERS else _build_layout(n)
     exact_fits = sum(ints) * max(p, q) < 2**62
     dtype = np.int64 if exact_fits else object
-    power = np.zeros(size, dtype=dtype)
+    masks = np.arange(1 << n, dtype=np.int64)
+    power = np.zeros(len(masks), dtype=dtype)
     for i, value in enumerate(ints):
         power[(masks >> i) & 1 == 1] += value
-    popcount = np.zeros(size, dtype=np.int64)
-    for i in range(n):
-        popcount += (masks >> i) & 1
-    self_enforcing = np.zeros(size, dtype=bool)
-    best = np.zeros(size, dtype=dtype)  # max power of a self-enforcing subset
-    for k in range(1, n + 1):
-        layer = masks[popcount == k]
-        best_proper = np.zeros(len(layer), dtype=dtype)
-        for i in range(n):
-            has = (layer >> i) & 1 == 1
-            sub = best[layer[has] ^ (1 << i)]
-            best_proper[has] = np.maximum(best_proper[has], sub)
+    self_enforcing = np.zeros(len(masks), dtype=bool)
+    best = np.zeros(len(masks), dtype=dtype)  # max power of a self-enforcing subset
+    for layer, smaller in layers:
+        best_proper = best[smaller].max(axis=1)
         se = best_proper * q <= power[layer] * p  # no proper SE subset is winning
         self_enforcing[layer] = se
         best[layer] = np.where(se, power[layer], best_proper)
