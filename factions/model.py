@@ -106,6 +106,7 @@ class FactionModel(mesa.Model):
             [self.patron_ids.index(f.patron) if f.patron else -1 for f in factions]
         )
         self.patron_affinity = np.array([f.patron_affinity if f.patron else 0.0 for f in factions])
+        self.patron_slot = np.maximum(self.faction_patron, 0)
         n = self.n_factions
         self.eliminated_at = np.full(n, NOT_YET)
         self.peak_active = np.zeros(n, dtype=np.int64)
@@ -245,8 +246,10 @@ class FactionModel(mesa.Model):
 
     def patron_term(self, per_patron: np.ndarray) -> np.ndarray:
         """Per faction, its patron's value times its affinity (zero without a patron)."""
-        # index -1 (no patron) picks the appended zero; such factions have affinity 0 anyway
-        return np.append(per_patron, 0.0)[self.faction_patron] * self.patron_affinity
+        if not len(per_patron):
+            return np.zeros(self.n_factions)
+        # a faction without a patron reads patron 0's value but has affinity 0
+        return per_patron[self.patron_slot] * self.patron_affinity
 
     def set_status(self, idx: np.ndarray, new: Status) -> None:
         """Change cadres' status (the only place statuses change)."""

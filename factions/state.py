@@ -126,6 +126,12 @@ class Membership:
     alive: np.ndarray  # bool, the entry is currently a member
     scale: int
     entries: np.ndarray  # live entries per faction, kept in step by add() and expel()
+    used: int = 0  # slots ever filled form the prefix [:used]; later slots have never lived
+    holes: int = 0  # free slots inside that prefix (left by expulsions), filled first
+    scratch: np.ndarray = field(init=False, repr=False)  # work space for in-place updates
+
+    def __post_init__(self) -> None:
+        self.scratch = np.empty_like(self.loyalty)
 
     @classmethod
     def empty(cls, slots: int, scale: int, n_factions: int) -> Membership:
@@ -137,6 +143,10 @@ class Membership:
             entries=np.zeros(n_factions, dtype=np.int64),
         )
 
+    def in_use(self, values: np.ndarray) -> np.ndarray:
+        """The prefix of a per-slot array that covers every live entry (a view)."""
+        return values[: self.used]
+
     def counts(self) -> np.ndarray:
         """Members per faction (in persons, not entries)."""
         return self.entries * self.scale
@@ -146,13 +156,24 @@ class Membership:
 
     def add(self, count: int, leaning: np.ndarray, loyalty: float) -> int:
         """Enrol up to ``count`` entries with the given leanings; return how many fit."""
-        free = np.flatnonzero(~self.alive)[:count]
+        free = self._free_slots(count)
         k = len(free)
+        if k:
+            self.holes -= int(np.count_nonzero(free < self.used))
+            self.used = max(self.used, int(free[-1]) + 1)
         self.alive[free] = True
         self.leaning[free] = leaning[:k]
         self.loyalty[free] = loyalty
         self.entries += np.bincount(leaning[:k], minlength=len(self.entries))
         return k
+
+    def _free_slots(self, count: int) -> np.ndarray:
+        """The ``count`` lowest free slots (fewer when full), scanning no further than needed."""
+        fresh = np.arange(self.used, min(self.used + count, len(self.alive)))
+        if not self.holes:
+            return fresh
+        holes = np.flatnonzero(~self.in_use(self.alive))[:count]
+        return np.concatenate([holes, fresh[: count - len(holes)]])
 
     def expel(self, mask: np.ndarray) -> int:
         """Remove the live entries selected by ``mask``; return how many were removed."""
@@ -160,4 +181,5 @@ class Membership:
         self.alive[mask] = False
         removed = np.bincount(self.leaning[mask], minlength=len(self.entries))
         self.entries -= removed
+        self.holes += int(removed.sum())
         return int(removed.sum())

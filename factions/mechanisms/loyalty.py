@@ -61,14 +61,20 @@ def update_cadres(model: FactionModel) -> None:
 
 
 def update_members(model: FactionModel) -> None:
-    """Indoctrination and noise on the rank-and-file (vectorised over all entries)."""
+    """Indoctrination of the rank-and-file: ``loyalty += rate * (1 - loyalty)``.
+
+    One pass of three in-place ufuncs over the slots in use, with no temporaries. No clipping is
+    needed: for loyalty and rate in [0, 1] the float32 result stays in [0, 1] (``1 - loyalty`` is
+    exact above 1/2 and rounds to within half an ulp below it, so the sum never rounds above 1).
+    """
     p = model.spec.mechanisms.loyalty
     if not p.enabled:
         return
     members = model.members
-    loyalty = members.loyalty
-    loyalty += np.float32(p.indoctrination) * (np.float32(1.0) - loyalty)
-    clip_unit(loyalty, out=loyalty)
+    loyalty = members.in_use(members.loyalty)
+    gap = np.subtract(np.float32(1.0), loyalty, out=members.in_use(members.scratch))
+    np.multiply(np.float32(p.indoctrination), gap, out=gap)
+    np.add(loyalty, gap, out=loyalty)
 
 
 def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
