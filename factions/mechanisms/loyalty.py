@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
+FULL_LOYALTY = np.float32(1.0)  # the rank-and-file's loyalty is float32
+
+
 def clip_unit(values: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``np.clip(values, 0, 1, out=out)``, without ``np.clip``'s fixed cost on small arrays."""
     np.maximum(values, 0.0, out=out)
@@ -72,7 +75,7 @@ def update_members(model: FactionModel) -> None:
         return
     members = model.members
     loyalty = members.in_use(members.loyalty)
-    gap = np.subtract(np.float32(1.0), loyalty, out=members.in_use(members.scratch))
+    gap = np.subtract(FULL_LOYALTY, loyalty, out=members.in_use(members.scratch))
     np.multiply(np.float32(p.indoctrination), gap, out=gap)
     np.add(loyalty, gap, out=loyalty)
 
