@@ -154,6 +154,8 @@ def test_the_builder_goes_through_the_schema():
     m = scenario.mechanisms
     assert m.coalition.alpha == 0.6 and not m.coalition.leader_constrained
     assert not m.power.transfer_offices and not m.purge.leader_exempt
+    enabled = [name for name in type(m).model_fields if getattr(m, name).enabled]
+    assert enabled == ["power", "coalition", "purge"]
     assert scenario.leader.faction == "a"
     assert pure_aes_scenario({"a": 1.0, "b": 2.0}).leader.faction == "b"  # default: strongest
 

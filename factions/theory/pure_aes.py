@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from factions.scenario.load import validate
+from factions.scenario.mechanisms import Mechanisms
 from factions.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -47,16 +48,8 @@ MIN_SHARE = 37 * STEP_WIDTH
 GENERIC_MARGIN = 1e-9
 START, END = "2000-01", "2001-12"  # 24 months: the elimination takes one, the rest show stability
 
-OFF = (
-    "loyalty",
-    "rank_and_file",
-    "challenge",
-    "patrons",
-    "rehabilitation",
-    "cooptation",
-    "congress",
-    "recruitment",
-)
+#: The mechanisms the game uses; every other one (present or added later) is switched off.
+ON = ("power", "coalition", "purge")
 
 
 def pure_aes_document(
@@ -87,7 +80,9 @@ def pure_aes_document(
         }
         for fid, power in powers.items()
     }
-    mechanisms: dict[str, Any] = {name: {"enabled": False} for name in OFF}
+    mechanisms: dict[str, Any] = {
+        name: {"enabled": False} for name in Mechanisms.model_fields if name not in ON
+    }
     mechanisms["power"] = {
         "military_weight": 1.0,
         "seats_weight": 0.0,
