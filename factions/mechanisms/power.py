@@ -97,7 +97,11 @@ def grow_legitimacy(model: FactionModel) -> None:
 
 
 def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
-    """Give the seats and armed units of ``removed`` cadres to loyalists."""
+    """Give the seats and armed units of ``removed`` cadres to loyalists.
+
+    With ``mechanisms.power.transfer_offices = false`` they only lose them: every other
+    faction's force and seats stay as they were.
+    """
     if len(removed) == 0:
         return
     cadres = model.cadres
@@ -105,6 +109,8 @@ def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
     vacated = int(np.count_nonzero(cadres.seat[removed]))
     cadres.military[removed] = 0.0
     cadres.seat[removed] = False
+    if not model.spec.mechanisms.power.transfer_offices:
+        return  # the units are disbanded and the seats stay empty: nobody gains
     office = cadres.in_office()
     if force > 0:
         heirs = np.flatnonzero(office & (cadres.faction == model.leader_faction))

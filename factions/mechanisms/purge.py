@@ -12,7 +12,10 @@
   ``1 - (1 - spread)^w`` (``w`` the weight of such ties; guilt by association, Gregory 2009 on
   the Great Terror's network logic), reduced by ``collateral`` outside the target faction and by
   the cadre's patron protection (Soviet Koreans were Soviet citizens, hard to arrest while Soviet
-  advisers were present: Lankov 2002). The leader's own faction is not purged by the leader.
+  advisers were present: Lankov 2002). The leader's own faction is not purged by the leader
+  (unless ``leader_exempt`` is false: then the ruling coalition, not the leader, decides who is
+  purged, and the leader's faction falls with the others when it is outside the coalition, as in
+  the pure-AES game of :mod:`factions.theory.pure_aes`).
 * **End.** After a trial delay the arrested are sentenced together in a show trial: execution,
   exile to the patron's country (when the faction's patron has a presence), or demotion.
 """
@@ -56,7 +59,8 @@ def feasibility(model: FactionModel) -> float:
 def targets(model: FactionModel) -> np.ndarray:
     """Boolean mask of factions the leader may purge now: outside the coalition, or enemies."""
     mask = model.standing & (~model.in_coalition | model.enemy)
-    mask[model.leader_faction] = False
+    if model.spec.mechanisms.purge.leader_exempt:
+        mask[model.leader_faction] = False
     return mask
 
 
@@ -86,7 +90,8 @@ def start_campaign(model: FactionModel, faction: int) -> None:
     model.log("purge_campaign", faction, None, f"campaign of about {length} months ({reason})")
     cadres = model.cadres
     pool = np.flatnonzero(cadres.in_office() & (cadres.faction == faction))
-    pool = pool[pool != model.leader_cadre]
+    if p.leader_exempt:
+        pool = pool[pool != model.leader_cadre]
     if len(pool):
         arrest(model, pool[[int(np.argmax(cadres.prominence[pool]))]], "scapegoat")
     rank_and_file.expulsion_wave(model, faction)
@@ -111,8 +116,11 @@ def spread_arrests(model: FactionModel) -> None:
     prob = np.where(in_target, prob, prob * p.collateral)
     prob = np.where(in_target, 1.0 - (1.0 - prob) * (1.0 - p.direct_arrest), prob)
     prob *= 1.0 - model.protection_of_faction()[cadres.faction]
-    eligible = cadres.in_office() & (cadres.faction != model.leader_faction)
-    eligible[model.leader_cadre] = False
+    if p.leader_exempt:
+        eligible = cadres.in_office() & (cadres.faction != model.leader_faction)
+        eligible[model.leader_cadre] = False
+    else:
+        eligible = cadres.in_office()
     hit = np.flatnonzero(eligible & (model.rng.random(cadres.n) < prob))
     if len(hit):
         arrest(model, hit, "association")

@@ -47,6 +47,11 @@ class PowerParams(_Mechanism):
     legitimacy_growth: Rate = Field(
         0.01, description="Monthly growth of the leader faction's legitimacy, times charisma."
     )
+    transfer_offices: bool = Field(
+        True,
+        description="Purged cadres' force and seats pass to loyalists; false: they lapse "
+        "(powers stay as they were, as in the pure-AES game).",
+    )
 
 
 class CoalitionParams(_Mechanism):
@@ -78,6 +83,11 @@ class PurgeParams(_Mechanism):
     exile: Probability = Field(0.3, description="Share sent to the patron's country, if any.")
     collateral: Probability = Field(
         0.2, description="Spread to ties in non-target factions, relative to `spread`."
+    )
+    leader_exempt: bool = Field(
+        True,
+        description="The leader and the leader's faction are never purged; false: every faction "
+        "outside the ruling coalition is a target, the leader's too (the pure-AES game).",
     )
 
 
