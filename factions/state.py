@@ -72,6 +72,8 @@ class CadreState:
     def __post_init__(self) -> None:
         s = self.status
         self._office = (s == Status.ACTIVE) | (s == Status.REHABILITATED)
+        self._office_view = self._office.view()  # what callers get: same memory, read-only
+        self._office_view.flags.writeable = False
         self._counts: np.ndarray | None = None  # in office per faction, until the next change
 
     def in_office(self) -> np.ndarray:
@@ -80,7 +82,7 @@ class CadreState:
         Kept up to date by :meth:`set_status`, the only place statuses change, so that the many
         mechanisms that ask for it each month do not recompute it.
         """
-        return self._office
+        return self._office_view
 
     def office_counts(self, n_factions: int) -> np.ndarray:
         """Cadres in office per faction; read-only, kept until a status or faction changes."""
