@@ -444,15 +444,18 @@ def calibrate(
     Each particle runs REPLICATES replicates; its distance is the root mean square failure rate
     of the patterns. Needs the optional extra: pip install "factions[calibrate]".
     """
+    import signal
+
     from factions import calibrate as abc
 
-    abc.require_pyabc()
-    _quiet_pyabc()
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up the staging folder, as on Ctrl-C
     base, checked = abc.prepare(scenario, params)
     folder = Path(out) if out else Path("results") / f"{base.name}-calibration"
     abc.check_folder(folder, force)
     if scenario_file:
         abc.check_scenario_file(scenario_file, force)
+    abc.require_pyabc()
+    _quiet_pyabc()
     click.echo(
         f"{base.name}: {len(checked)} parameter{'s' if len(checked) != 1 else ''}, "
         f"{populations} populations x {particles} "
