@@ -34,7 +34,6 @@ import logging
 import math
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -575,23 +574,15 @@ def check_folder(folder: str | Path, force: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def staged_folder(folder: str | Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside ``folder``; rename it into place if the block succeeds.
+def calibration_folder(folder: str | Path, force: bool = False) -> Iterator[Path]:
+    """Check ``folder`` (:func:`check_folder`), then yield a staging folder renamed into place
+    when the block succeeds; on any failure (or Ctrl-C) nothing is left behind."""
+    from factions.results import staged_folder
 
-    On any failure (or Ctrl-C) the temporary folder is removed and ``folder`` left as it was.
-    """
     folder = Path(folder)
     check_folder(folder, force)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
+    with staged_folder(folder) as staging:
         yield staging
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     log.info("wrote calibration to %s", folder)
 
 
@@ -686,12 +677,12 @@ __all__ = [
     "Parameter",
     "PassRateModel",
     "calibrate",
+    "calibration_folder",
     "check_folder",
     "check_parameters",
     "failure_distance",
     "parse_parameter",
     "particle_seed",
     "require_pyabc",
-    "staged_folder",
     "write_scenario",
 ]

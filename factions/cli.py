@@ -463,7 +463,7 @@ def calibrate(
         err=True,
     )
     bar = _simulation_bar(base.name, max_simulations)
-    with abc.staged_folder(folder, force) as staging:
+    with abc.calibration_folder(folder, force) as staging:
         try:
             result = abc.calibrate(
                 scenario,
