@@ -538,11 +538,18 @@ def calibrate(
         "source": scenario if isinstance(scenario, str) else None,
         "versions": _versions(),
     }
+    generations = _generations(history)
+    if generations["epsilon"].iloc[0] >= 1.0:
+        log.warning(
+            "the first tolerance is the largest possible distance (1): most of the prior box "
+            "fails every pattern in every replicate, where ABC cannot tell particles apart; "
+            "narrow the --param ranges or raise --replicates"
+        )
     return Calibration(
         scenario=base,
         parameters=checked,
         posterior=_posterior(history, checked),
-        generations=_generations(history),
+        generations=generations,
         patterns=_pattern_rates(history, base),
         settings=settings,
     )
