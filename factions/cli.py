@@ -353,6 +353,155 @@ def status(folder):
         click.echo(f"{key:<11}{value}")
 
 
+# ----------------------------------------------------------------------------------- calibrate
+
+
+def _quiet_pyabc() -> None:
+    """Route pyabc's log lines through ours: shown with -v, else hidden (a bar shows progress)."""
+    abc_log = logging.getLogger("ABC")
+    abc_log.handlers.clear()
+    abc_log.setLevel(logging.getLogger().getEffectiveLevel())
+
+
+def _simulation_bar(label: str, total: int | None):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="particle", file=sys.stderr, disable=None)
+
+    def update(done: int) -> None:
+        bar.update(done - bar.n)
+
+    update.close = bar.close  # type: ignore[attr-defined]
+    return update
+
+
+@main.command()
+@click.argument("scenario")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=LOW:HIGH",
+    help="A numeric scenario value to calibrate, with a uniform prior (repeatable).",
+)
+@click.option("--populations", default=4, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--particles", default=40, show_default=True, type=click.IntRange(2), help="Per population."
+)
+@click.option(
+    "-n",
+    "--replicates",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Replicates simulated per particle.",
+)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Root seed.")
+@click.option(
+    "-j",
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Processes running a particle's replicates.",
+)
+@click.option(
+    "--max-simulations",
+    type=click.IntRange(1),
+    help="Stop after the population in which this many particles have been simulated.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Calibration folder [results/SCENARIO-calibration].",
+)
+@click.option(
+    "--write-scenario",
+    "scenario_file",
+    type=click.Path(dir_okay=False),
+    help="Also write the posterior-mean scenario (it extends SCENARIO) to this .toml file.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing calibration folder and file.")
+@friendly_errors
+def calibrate(
+    scenario,
+    params,
+    populations,
+    particles,
+    replicates,
+    seed,
+    workers,
+    max_simulations,
+    out,
+    scenario_file,
+    force,
+):
+    """Calibrate values of SCENARIO against its declared patterns by ABC-SMC (pyabc).
+
+    Each particle runs REPLICATES replicates; its distance is the root mean square failure rate
+    of the patterns. Needs the optional extra: pip install "factions[calibrate]".
+    """
+    import signal
+
+    from factions import calibrate as abc
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up the staging folder, as on Ctrl-C
+    base, checked = abc.prepare(scenario, params)
+    folder = Path(out) if out else Path("results") / f"{base.name}-calibration"
+    abc.check_folder(folder, force)
+    if scenario_file:
+        abc.check_scenario_file(scenario_file, force)
+    abc.require_pyabc()
+    _quiet_pyabc()
+    click.echo(
+        f"{base.name}: {len(checked)} parameter{'s' if len(checked) != 1 else ''}, "
+        f"{populations} populations x {particles} "
+        f"particles x {replicates} replicates -> {folder}/",
+        err=True,
+    )
+    bar = _simulation_bar(base.name, max_simulations)
+    with abc.calibration_folder(folder, force) as staging:
+        try:
+            result = abc.calibrate(
+                scenario,
+                checked,
+                populations=populations,
+                particles=particles,
+                replicates=replicates,
+                seed=seed,
+                workers=workers,
+                max_simulations=max_simulations,
+                db=staging / "abc.db",
+                progress=bar,
+            )
+        finally:
+            bar.close()
+        result.settings["command"] = sys.argv
+        written = [folder / p.relative_to(staging) for p in result.save(staging)]
+        if scenario_file:  # inside the block: if it fails, no folder is left either
+            written.append(abc.write_scenario(result, scenario_file, force))
+    _calibration_report(result, folder, written)
+
+
+def _calibration_report(result, folder: Path, written: list[Path]) -> None:
+    """Print the posterior, the populations and the pattern fit, then the files written."""
+    table = result.posterior_table().rename(
+        columns={"prior_low": "low", "prior_high": "high", "scenario_value": "scenario"}
+    )
+    _show(table.drop(columns="median"), "posterior (last population; 95% interval q025-q975)")
+    _show(result.generations, "populations")
+    _show(
+        result.patterns[["description", "required", "first_population", "last_population"]],
+        "pattern pass rates (weighted mean over accepted particles)",
+    )
+    click.echo(f"\ncalibration: {folder}/ (abc.db)")
+    for path in written:
+        click.echo(f"wrote: {path}")
+
+
 # ----------------------------------------------------------------------------------- scenarios
 
 

@@ -77,3 +77,7 @@ class ExperimentValidationError(ProblemList, ExperimentError):
     """An experiment file was read but is not usable; carries every problem found."""
 
     subject = "experiment"
+
+
+class CalibrationError(FactionsError):
+    """A calibration cannot run as asked (a bad --param, a missing extra, an unusable folder)."""

@@ -7,12 +7,14 @@ to a temporary folder and renamed into place, so a failure never leaves half a f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +41,24 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+@contextlib.contextmanager
+def staged_folder(folder: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``folder``; it replaces ``folder`` if the block succeeds.
+
+    On any failure (or Ctrl-C) the temporary folder is removed and ``folder`` left as it was.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        yield staging
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 @dataclass
@@ -78,20 +98,12 @@ class Results:
             raise ExperimentError(
                 f"{folder} exists and is not a results folder; choose another --out"
             )
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
+        with staged_folder(folder) as staging:
             for name in TABLES:
                 self.tables[name].to_parquet(staging / f"{name}.parquet", index=False)
             if summary is not None:
                 (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
             (staging / "manifest.json").write_text(json.dumps(self.manifest, indent=2))
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(staging, folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         log.info("wrote results to %s", folder)
         return folder
 
