@@ -93,6 +93,18 @@ PAIRS = [
     ),
     ("co-optation disabled", (BASE, {}), (BASE, COOPTATION_OFF), RIVALS, 0),
 ]
+for _fid in RIVALS:
+    _path = f"factions.{_fid}.loyalty.mean"
+    PAIRS += [
+        (
+            f"loyalty {LOYALTY[0]} → {LOYALTY[-1]}{note}",
+            (BASE, {**extra, _path: LOYALTY[0]}),
+            (BASE, {**extra, _path: LOYALTY[-1]}),
+            (_fid,),
+            0,
+        )
+        for note, extra in (("", {}), (", co-optation off", COOPTATION_OFF))
+    ]
 
 
 # --------------------------------------------------------------------------- running
@@ -207,6 +219,22 @@ def pair_rows(runner: Runner) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def loyalty_rows(runner: Runner) -> pd.DataFrame:
+    """Lowest against highest loyalty of each rival, paired: with co-optation on and off."""
+    n, low, high = runner.args.replicates, LOYALTY[0], LOYALTY[-1]
+    rows = []
+    for fid in RIVALS:
+        path = f"factions.{fid}.loyalty.mean"
+        for setting, extra in (("full model", {}), ("co-optation off", COOPTATION_OFF)):
+            a = runner.get(BASE, {**extra, path: low}, n)
+            b = runner.get(BASE, {**extra, path: high}, n)
+            for column in ("months", "eliminated", "arrested", "coopted"):
+                test = "sign" if column == "eliminated" else "t"
+                c = compare(_series(a, fid, column), _series(b, fid, column), test)
+                rows.append({"faction": fid, "setting": setting, "outcome": column, **c.as_dict()})
+    return pd.DataFrame(rows)
+
+
 def grid_table(runner: Runner) -> pd.DataFrame:
     """Per faction, parameter value and setting: means with 95% intervals."""
     n = runner.args.grid_replicates
@@ -286,6 +314,8 @@ def grid_figure(grid: pd.DataFrame, parameter: str, args) -> Figure:
         for ax in axes[:, j]:
             if parameter == "military":
                 ax.set_xscale("log")
+                ax.set_xticks(MILITARY[fid], [f"{v:g}" for v in MILITARY[fid]])
+                ax.minorticks_off()
             ax.spines[["top", "right"]].set_visible(False)
         base = _base_value(fid, parameter)
         for ax in axes[:, j]:
@@ -299,12 +329,12 @@ def grid_figure(grid: pd.DataFrame, parameter: str, args) -> Figure:
     axes[0, 0].set_ylabel("Runs in which it stands in 1961-12")
     axes[1, 0].set_ylabel("Mean months standing, 1945-09 to 1961-12")
     if parameter == "loyalty":
-        axes[0, 0].legend(frameon=False, loc="lower left")
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     n = int(grid["runs"].max())
     fig.suptitle(
-        f"korea-1945: survival of each rival faction against its {parameter} "
-        f"({n} runs per point, seed {args.seed}, common random numbers; "
-        "bars: 95% CI; dotted: korea-1945's value)",
+        f"korea-1945: survival of each rival faction against its {parameter}\n"
+        f"{n} runs per point, root seed {args.seed} (common random numbers); "
+        "bars: 95% CI; dotted line: korea-1945's value",
         x=0.01,
         ha="left",
     )
@@ -348,10 +378,11 @@ def absorption_figure(grid: pd.DataFrame, args) -> Figure:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].set_ylabel("Share of the faction's cadres, 1945–61")
-    axes[0].legend(frameon=False, loc="upper left")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     fig.suptitle(
-        "Absorption vs purge: how a faction's cadres leave it, by its loyalty "
-        f"({int(rows['runs'].max())} runs per point, seed {args.seed}; bars: 95% CI)",
+        "Absorption vs purge: how a faction's cadres leave it, by its mean initial loyalty\n"
+        f"korea-1945, co-optation on; {int(rows['runs'].max())} runs per point, root seed "
+        f"{args.seed}; bars: 95% CI; dotted line: korea-1945's value",
         x=0.01,
         ha="left",
     )
@@ -361,7 +392,7 @@ def absorption_figure(grid: pd.DataFrame, args) -> Figure:
 def effects_figure(pairs: pd.DataFrame, args) -> Figure:
     colours = _colours()
     rows = pairs[pairs["faction"] != "all"].iloc[::-1].reset_index(drop=True)
-    fig = Figure(figsize=(9, 0.32 * len(rows) + 1.6), layout="constrained")
+    fig = Figure(figsize=(10, 0.32 * len(rows) + 1.8), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(rows))
     for i, row in rows.iterrows():
@@ -377,10 +408,12 @@ def effects_figure(pairs: pd.DataFrame, args) -> Figure:
     ax.set_yticks(y, [f"{r.statement} — {LABELS[r.faction]}" for r in rows.itertuples()])
     ax.set_xlabel("Change in months the faction stands (b − a, paired, 95% CI)")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(
-        f"Paired effects on common random numbers ({int(rows['pairs'].max())} pairs, "
-        f"seed {args.seed})",
-        loc="left",
+    fig.suptitle(
+        "korea-1945: paired effects of each change on when a faction ends (a → b)\n"
+        f"{int(rows['pairs'].max())} pairs of runs on common random numbers, root seed "
+        f"{args.seed}; months standing to 1961-12; bars: 95% CI",
+        x=0.01,
+        ha="left",
     )
     return fig
 
@@ -436,6 +469,9 @@ def main(argv: list[str] | None = None) -> None:
     pairs = pair_rows(runner)
     print(markdown(pairs))
     pairs.to_csv(args.cache / "pairs.csv", index=False)
+    loyalty = loyalty_rows(runner)
+    loyalty.to_csv(args.cache / "loyalty.csv", index=False)
+    print(loyalty.round(4).to_string())
     grid = grid_table(runner)
     grid.to_csv(args.cache / "grid.csv", index=False)
     print(grid.round(3).to_string())

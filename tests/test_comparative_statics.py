@@ -251,8 +251,28 @@ def test_wider_guilt_by_association_arrests_more():
 @pytest.mark.slow
 @pytest.mark.parametrize("faction", CLIENTS)
 def test_without_challenges_the_plotters_do_not_end_sooner(faction):
-    """A failed challenge exposes the plotters (exposure, flight): without it, no acceleration."""
-    assert_not_worse(slow(), slow({"mechanisms.challenge.enabled": False}), faction, "no challenge")
+    """A failed challenge exposes the plotters (exposure, flight): without it, no acceleration.
+
+    Months standing only: the *probability* of elimination rises without challenges, because
+    the rare successful challenge saves the plotters (next test; docs/validation.md)."""
+    off = slow({"mechanisms.challenge.enabled": False})
+    c = compare(months_standing(slow(), faction), months_standing(off, faction))
+    assert c.p_lower >= ALPHA, f"no challenge: {faction} ends significantly sooner: {c}"
+
+
+@pytest.mark.slow
+def test_a_successful_challenge_saves_the_plotters():
+    """When a challenge succeeds its factions rule, and stand at the horizon in (almost) every
+    such run; in the other runs the plotters (almost) always fall."""
+    base = slow()
+    e = base.events
+    won = e[e["kind"] == "challenge_success"]
+    assert len(won) > 0, "no successful challenge to look at"
+    standing = ~base.factions.set_index(["run_id", "faction"])["eliminated"]
+    saved = standing.reindex(list(zip(won["run_id"], won["faction"], strict=True)))
+    assert saved.mean() >= 0.8, f"winners standing at the horizon: {saved.mean():.0%}"
+    lost = ~base.factions["run_id"].isin(won["run_id"]) & base.factions["faction"].isin(CLIENTS)
+    assert standing.to_numpy()[lost.to_numpy()].mean() <= 0.3
 
 
 @pytest.mark.slow
