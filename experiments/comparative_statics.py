@@ -9,8 +9,8 @@ cached in ``results/comparative-statics/`` so that figures can be redrawn withou
 
 Usage::
 
-    .venv/bin/python experiments/comparative_statics.py                 # about 4,300 runs
-    .venv/bin/python experiments/comparative_statics.py --grid-replicates 40 --replicates 80
+    .venv/bin/python experiments/comparative_statics.py                 # about 5,300 runs
+    .venv/bin/python experiments/comparative_statics.py --grid-replicates 20 --replicates 60
 """
 
 from __future__ import annotations
@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures")
     parser.add_argument("--cache", type=Path, default=ROOT / "results" / "comparative-statics")
     parser.add_argument("-n", "--replicates", type=int, default=150, help="runs per paired side")
-    parser.add_argument("--grid-replicates", type=int, default=60, help="runs per grid point")
+    parser.add_argument("--grid-replicates", type=int, default=40, help="runs per grid point")
     parser.add_argument("--seed", type=int, default=5, help="root seed (never used in tuning)")
     parser.add_argument("-j", "--workers", type=int, default=2)
     parser.add_argument("--dpi", type=int, default=120)
