@@ -4,7 +4,7 @@ Draws ``--vectors`` generic power vectors (2 to 7 factions, powers uniform on [0
 from a fixed list, the nominal leader at random), runs the model once per vector and compares
 the factions standing at the horizon with ``ruling_coalition(powers, alpha)``. Prints the counts
 and a markdown table of the first ``--table`` vectors whose strongest faction is left out (the
-numbers of docs/validation-aes.md):
+numbers of docs/validation.md, "The game-theory baseline"):
 
     .venv/bin/python experiments/pure_aes_check.py --vectors 2000 --seed 1
 """
