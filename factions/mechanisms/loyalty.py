@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
-FULL_LOYALTY = np.float32(1.0)  # the rank-and-file's loyalty is float32
+#: 1 as a float32 0-d array: ufuncs take 0-d arrays faster than Python or numpy scalars
+FULL_LOYALTY = np.ones((), dtype=np.float32)
 
 
 def clip_unit(values: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -74,9 +75,10 @@ def update_members(model: FactionModel) -> None:
     if not p.enabled:
         return
     members = model.members
-    loyalty = members.in_use(members.loyalty)
-    gap = np.subtract(FULL_LOYALTY, loyalty, out=members.in_use(members.scratch))
-    np.multiply(np.float32(p.indoctrination), gap, out=gap)
+    used = members.used
+    loyalty = members.loyalty[:used]
+    gap = np.subtract(FULL_LOYALTY, loyalty, out=members.scratch[:used])
+    np.multiply(np.array(p.indoctrination, dtype=np.float32), gap, out=gap)
     np.add(loyalty, gap, out=loyalty)
 
 
