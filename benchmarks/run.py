@@ -12,6 +12,7 @@ Times are medians of repeated measurements; the machine is shared and noisy, so 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import statistics
@@ -37,12 +38,17 @@ from mesa_baseline import MembershipModel  # noqa: E402
 def median_time(fn: Callable[[], object], repeats: int, number: int = 1) -> float:
     """Median over ``repeats`` samples of the wall time of one call of ``fn``, in seconds; each
     sample times ``number`` calls back to back (for calls too short to time one by one)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
+    gc.collect()  # like timeit: garbage of earlier measurements must not be collected in this one
+    gc.disable()
+    try:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times.append((time.perf_counter() - start) / number)
+    finally:
+        gc.enable()
     return statistics.median(times)
 
 
