@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 import tomllib
 from collections.abc import Callable
@@ -116,3 +118,19 @@ def results_folder(tmp_path_factory) -> Path:
 def korea(results_folder: Path) -> Results:
     """The results of :func:`results_folder`, loaded."""
     return Results.load(results_folder)
+
+
+@pytest.fixture(scope="session")
+def factions_cli() -> Callable[..., subprocess.CompletedProcess]:
+    """Run the ``factions`` command in a fresh interpreter (as a user would) and capture it."""
+
+    def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "factions.cli", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            check=False,
+        )
+
+    return run

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -32,18 +30,8 @@ COLUMNS = {
 }
 
 
-def factions_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "factions.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
-def results_folder(tmp_path_factory):
+def results_folder(tmp_path_factory, factions_cli):
     out = tmp_path_factory.mktemp("run") / "korea"
     done = factions_cli(
         "run", "korea-1945", "-n", "8", "--seed", "3", "-j", "2", "--no-figures", "--out", str(out)
@@ -87,7 +75,7 @@ def test_results_round_trip(results_folder):
     assert len(loaded.factions) == 8 * 4
 
 
-def test_same_seed_identical_files_whatever_workers(tmp_path):
+def test_same_seed_identical_files_whatever_workers(tmp_path, factions_cli):
     paths = []
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
@@ -103,7 +91,7 @@ def test_same_seed_identical_files_whatever_workers(tmp_path):
         assert a == b, name
 
 
-def test_bad_override_exits_2_and_writes_nothing(tmp_path):
+def test_bad_override_exits_2_and_writes_nothing(tmp_path, factions_cli):
     out = tmp_path / "never"
     done = factions_cli(
         "run", "korea-1945", "--set", "factions.yanan.militray=0.6", "--out", str(out)

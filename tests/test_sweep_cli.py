@@ -37,16 +37,6 @@ survival = ["1952-06"]
 """
 
 
-def factions_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "factions.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
-
-
 def start_cli(*args: str) -> subprocess.Popen:
     """A sweep in its own process group, so that a signal reaches its workers too."""
     return subprocess.Popen(
@@ -82,7 +72,9 @@ def experiment_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference(experiment_file, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def reference(
+    experiment_file, tmp_path_factory, factions_cli
+) -> tuple[Path, subprocess.CompletedProcess]:
     """An uninterrupted sweep with --workers 1."""
     out = tmp_path_factory.mktemp("ref") / "store"
     done = factions_cli("sweep", str(experiment_file), "--workers", "1", "--out", str(out))
@@ -102,7 +94,7 @@ def test_sweep_stores_every_table_and_analysis(reference):
     assert "Traceback" not in done.stderr
 
 
-def test_status_of_a_complete_sweep(reference):
+def test_status_of_a_complete_sweep(reference, factions_cli):
     out, _ = reference
     done = factions_cli("status", str(out))
     assert done.returncode == 0, done.stderr
@@ -112,7 +104,7 @@ def test_status_of_a_complete_sweep(reference):
 
 
 def test_sigkill_midway_then_resume_gives_the_uninterrupted_rows(
-    experiment_file, reference, tmp_path
+    experiment_file, reference, tmp_path, factions_cli
 ):
     out = tmp_path / "killed"
     proc = start_cli(
@@ -135,7 +127,7 @@ def test_sigkill_midway_then_resume_gives_the_uninterrupted_rows(
     assert_same_store(reference[0], out)
 
 
-def test_bad_experiment_files_exit_2_with_the_problem(tmp_path):
+def test_bad_experiment_files_exit_2_with_the_problem(tmp_path, factions_cli):
     path = tmp_path / "bad.toml"
     path.write_text(EXPERIMENT.replace("factions.clients.military", "factions.clients.militray"))
     done = factions_cli("sweep", str(path), "--out", str(tmp_path / "out"))
@@ -148,7 +140,7 @@ def test_bad_experiment_files_exit_2_with_the_problem(tmp_path):
     assert missing.returncode == 2 and "not found" in missing.stderr
 
 
-def test_conflicting_options_exit_2(experiment_file, tmp_path):
+def test_conflicting_options_exit_2(experiment_file, tmp_path, factions_cli):
     both = factions_cli(
         "sweep", str(experiment_file), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"
     )
@@ -159,7 +151,7 @@ def test_conflicting_options_exit_2(experiment_file, tmp_path):
     assert status.returncode == 2 and "not a sweep folder" in status.stderr
 
 
-def test_a_store_of_another_design_is_refused(experiment_file, reference):
+def test_a_store_of_another_design_is_refused(experiment_file, reference, factions_cli):
     out, _ = reference
     other = factions_cli("sweep", str(experiment_file), "-n", "3", "--out", str(out), "--resume")
     assert other.returncode == 2
@@ -168,7 +160,7 @@ def test_a_store_of_another_design_is_refused(experiment_file, reference):
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(experiment_file, tmp_path):
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(experiment_file, tmp_path, factions_cli):
     # Many replicates, so that the sweep is still running when Ctrl-C arrives however fast the
     # machine is (with the reference's 40 runs it could finish first and exit 0).
     out = tmp_path / "interrupted"
@@ -192,7 +184,9 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(experiment_file, tmp_path):
 
 
 @pytest.mark.slow
-def test_two_workers_and_a_dask_cluster_give_the_same_rows(experiment_file, reference, tmp_path):
+def test_two_workers_and_a_dask_cluster_give_the_same_rows(
+    experiment_file, reference, tmp_path, factions_cli
+):
     two = tmp_path / "two"
     done = factions_cli("sweep", str(experiment_file), "--workers", "2", "--out", str(two))
     assert done.returncode == 0, done.stderr
@@ -209,7 +203,7 @@ def test_two_workers_and_a_dask_cluster_give_the_same_rows(experiment_file, refe
 
 
 @pytest.mark.slow
-def test_an_unreachable_scheduler_exits_2(experiment_file, tmp_path):
+def test_an_unreachable_scheduler_exits_2(experiment_file, tmp_path, factions_cli):
     done = factions_cli(
         "sweep", str(experiment_file), "--scheduler", "tcp://127.0.0.1:9", "-o", str(tmp_path / "x")
     )
