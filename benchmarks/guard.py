@@ -35,7 +35,7 @@ CADRES = 335  # korea-1945's cadres
 MEMBERS = 200_000
 
 
-def _small_calls() -> None:
+def small_calls() -> None:
     """A fixed mix of small numpy calls, like a few months of the engine's work."""
     rng = np.random.default_rng(0)
     values = rng.random(CADRES)
@@ -46,12 +46,12 @@ def _small_calls() -> None:
         np.flatnonzero(values > rng.random(CADRES))
 
 
-def _replicate() -> Callable[[], object]:
+def replicate() -> Callable[[], object]:
     spec = load_scenario("korea-1945")
     return lambda: FactionModel(spec, rng=1).run()  # the same work every time
 
 
-def _members_update() -> Callable[[], object]:
+def members_update() -> Callable[[], object]:
     overrides = {"membership.scale": 1, "membership.initial": MEMBERS}
     model = FactionModel(
         load_scenario("korea-1945", overrides | {"membership.capacity": MEMBERS}), rng=0
@@ -59,7 +59,7 @@ def _members_update() -> Callable[[], object]:
     return lambda: loyalty.update_members(model)
 
 
-def _floor() -> Callable[[], object]:
+def fused_floor() -> Callable[[], object]:
     values = np.random.default_rng(0).random(MEMBERS, dtype=np.float32)
     keep, rate = np.float32(0.998), np.float32(0.002)
 
@@ -85,8 +85,8 @@ def ratio(engine: Callable[[], object], reference: Callable[[], object], rounds:
 def measure(rounds: int = 9) -> dict[str, float]:
     """The guarded ratios (a few seconds)."""
     return {
-        "replicate_over_small_calls": ratio(_replicate(), _small_calls, rounds),
-        "members_over_floor": ratio(_members_update(), _floor(), rounds * 5),
+        "replicate_over_small_calls": ratio(replicate(), small_calls, rounds),
+        "members_over_floor": ratio(members_update(), fused_floor(), rounds * 5),
     }
 
 

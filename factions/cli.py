@@ -463,42 +463,30 @@ def calibrate(
         err=True,
     )
     bar = _simulation_bar(base.name, max_simulations)
+    settings = {
+        "populations": populations,
+        "particles": particles,
+        "replicates": replicates,
+        "seed": seed,
+        "workers": workers,
+        "max_simulations": max_simulations,
+    }
     try:
-        result, written = _calibrate_into(
-            abc,
-            folder,
-            force,
-            scenario_file,
-            bar,
-            scenario,
-            checked,
-            populations=populations,
-            particles=particles,
-            replicates=replicates,
-            seed=seed,
-            workers=workers,
-            max_simulations=max_simulations,
-        )
+        with abc.calibration_folder(folder, force) as staging:  # renamed into place when complete
+            try:
+                result = abc.calibrate(
+                    scenario, checked, db=staging / "abc.db", progress=bar, **settings
+                )
+            finally:
+                bar.close()
+            result.settings["command"] = sys.argv
+            written = [folder / p.relative_to(staging) for p in result.save(staging)]
+            if scenario_file:  # inside the block: if it fails, no folder is left either
+                written.append(abc.write_scenario(result, scenario_file, force))
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing written to {folder}/", err=True)
         sys.exit(130)
     _calibration_report(result, folder, written)
-
-
-def _calibrate_into(abc, folder, force, scenario_file, bar, scenario, checked, **settings):
-    """Run the calibration in a staging folder; rename it to ``folder`` only when complete."""
-    with abc.calibration_folder(folder, force) as staging:
-        try:
-            result = abc.calibrate(
-                scenario, checked, db=staging / "abc.db", progress=bar, **settings
-            )
-        finally:
-            bar.close()
-        result.settings["command"] = sys.argv
-        written = [folder / p.relative_to(staging) for p in result.save(staging)]
-        if scenario_file:  # inside the block: if it fails, no folder is left either
-            written.append(abc.write_scenario(result, scenario_file, force))
-    return result, written
 
 
 def _calibration_report(result, folder: Path, written: list[Path]) -> None:

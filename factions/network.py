@@ -31,29 +31,20 @@ class Ties:
     weight: np.ndarray
     n: int
 
-    def active_weight(self, active: np.ndarray | None = None) -> np.ndarray:
-        """Each tie's weight, or zero where its source is not ``active``."""
-        return self.weight if active is None else self.weight * active[self.src]
+    def active_weight(self, active: np.ndarray) -> np.ndarray:
+        """Each tie's weight, or zero where its source is not ``active`` (to pass as ``weight``
+        to several sums in a row)."""
+        return self.weight * active[self.src]
 
-    def sum_over_ties(
-        self,
-        values: np.ndarray,
-        active: np.ndarray | None = None,
-        *,
-        weight: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """For each cadre, the weighted sum of ``values`` over its ties (to ``active`` ones).
-
-        ``weight`` passes :meth:`active_weight` computed once for several sums.
-        """
-        w = self.active_weight(active) if weight is None else weight
+    def sum_over_ties(self, values: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+        """For each cadre, the weighted sum of ``values`` over its ties (``weight``: the ties'
+        own weights, or :meth:`active_weight`)."""
+        w = self.weight if weight is None else weight
         return np.bincount(self.dst, weights=w * values[self.src], minlength=self.n)
 
-    def strength(
-        self, active: np.ndarray | None = None, *, weight: np.ndarray | None = None
-    ) -> np.ndarray:
-        """For each cadre, the total weight of its ties (to ``active`` ones)."""
-        w = self.active_weight(active) if weight is None else weight
+    def strength(self, weight: np.ndarray | None = None) -> np.ndarray:
+        """For each cadre, the total weight of its ties (``weight`` as in :meth:`sum_over_ties`)."""
+        w = self.weight if weight is None else weight
         return np.bincount(self.dst, weights=w, minlength=self.n)
 
     def between(self, faction: np.ndarray, n_factions: int) -> np.ndarray:

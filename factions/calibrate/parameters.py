@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import logging
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,9 +13,6 @@ from typing import Any
 from factions.errors import CalibrationError, ScenarioValidationError
 from factions.scenario import Scenario
 from factions.scenario.load import apply_overrides, validate
-
-log = logging.getLogger(__name__)
-
 
 #: Up to this many parameters, every corner of the prior box is checked before running.
 MAX_CORNER_PARAMETERS = 6

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -16,9 +15,6 @@ import pandas as pd
 from factions.calibrate.parameters import Parameter, pattern_key, scenario_value, theta_key
 from factions.scenario import Scenario
 from factions.validate import describe
-
-log = logging.getLogger(__name__)
-
 
 #: ``summary.json`` of a calibration folder says so (``--force`` replaces only such folders).
 KIND = "calibration"

@@ -47,8 +47,8 @@ def update_cadres(model: FactionModel) -> None:
     sums = cadres.office_sums(loyalty, n)
     faction_mean = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
     weight = model.ties.active_weight(office)
-    strength = model.ties.strength(weight=weight)
-    tie_sum = model.ties.sum_over_ties(loyalty, weight=weight)
+    strength = model.ties.strength(weight)
+    tie_sum = model.ties.sum_over_ties(loyalty, weight)
     tie_mean = np.divide(tie_sum, strength, out=loyalty.copy(), where=strength > 0)
     pull_up = p.charisma_pull * model.charisma * model.legitimacy[model.leader_faction]
     pull_up += p.indoctrination

@@ -71,15 +71,11 @@ def faction_power(model: FactionModel) -> np.ndarray:
     standing = model.standing
     if not p.enabled:  # ablation: every standing faction equally strong
         return standing / standing.sum()
-    weights = np.array(
-        (p.military_weight, p.seats_weight, p.patron_weight, p.legitimacy_weight, p.members_weight)
-    )
+    weights = np.array([getattr(p, f"{name}_weight") for name in COMPONENTS])
     masked = raw * standing
     totals = masked.sum(axis=1)
     usable = (totals > 0) & (weights > 0)
-    if usable.all():  # the usual case: no selection needed
-        gamma = weights @ (masked / totals[:, None])
-    elif usable.any():
+    if usable.any():
         gamma = weights[usable] @ (masked[usable] / totals[usable, None])
     else:
         gamma = standing.astype(float)

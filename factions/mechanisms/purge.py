@@ -64,6 +64,17 @@ def targets(model: FactionModel) -> np.ndarray:
     return mask
 
 
+def arrestable(model: FactionModel) -> np.ndarray:
+    """Boolean mask of the cadres a purge may arrest: those in office, less the leader's faction
+    and the leader while ``leader_exempt`` holds."""
+    cadres = model.cadres
+    if not model.spec.mechanisms.purge.leader_exempt:
+        return cadres.in_office()
+    mask = cadres.in_office() & (cadres.faction != model.leader_faction)
+    mask[model.leader_cadre] = False
+    return mask
+
+
 def launch_campaigns(model: FactionModel) -> None:
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
@@ -89,9 +100,7 @@ def start_campaign(model: FactionModel, faction: int) -> None:
     reason = "exposed" if model.exposed_until[faction] >= model.month else "pretext or strength"
     model.log("purge_campaign", faction, None, f"campaign of about {length} months ({reason})")
     cadres = model.cadres
-    pool = np.flatnonzero(cadres.in_office() & (cadres.faction == faction))
-    if p.leader_exempt:
-        pool = pool[pool != model.leader_cadre]
+    pool = np.flatnonzero(arrestable(model) & (cadres.faction == faction))
     if len(pool):
         arrest(model, pool[[int(np.argmax(cadres.prominence[pool]))]], "scapegoat")
     rank_and_file.expulsion_wave(model, faction)
@@ -116,12 +125,7 @@ def spread_arrests(model: FactionModel) -> None:
     prob = np.where(in_target, prob, prob * p.collateral)
     prob = np.where(in_target, 1.0 - (1.0 - prob) * (1.0 - p.direct_arrest), prob)
     prob *= 1.0 - model.protection_of_faction()[cadres.faction]
-    if p.leader_exempt:
-        eligible = cadres.in_office() & (cadres.faction != model.leader_faction)
-        eligible[model.leader_cadre] = False
-    else:
-        eligible = cadres.in_office()
-    hit = np.flatnonzero(eligible & (model.rng.random(cadres.n) < prob))
+    hit = np.flatnonzero(arrestable(model) & (model.rng.random(cadres.n) < prob))
     if len(hit):
         arrest(model, hit, "association")
 
