@@ -20,12 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
 #: 1 as a float32 0-d array: ufuncs take 0-d arrays faster than Python or numpy scalars
 FULL_LOYALTY = np.ones((), dtype=np.float32)
+NO_NOISE = np.zeros(0)  # what the cadre kernel gets when ``noise`` is zero (no draw is made)
 
 
 def clip_unit(values: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -39,29 +42,75 @@ def update_cadres(model: FactionModel) -> None:
     if not p.enabled:
         return
     cadres = model.cadres
-    n = model.n_factions
-    office = cadres.in_office()
-    loyalty = cadres.loyalty
-    faction = cadres.faction
-    counts = cadres.office_counts(n)
-    sums = cadres.office_sums(loyalty, n)
-    faction_mean = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    weight = model.ties.active_weight(office)
-    strength = model.ties.strength(weight)
-    tie_sum = model.ties.sum_over_ties(loyalty, weight)
-    tie_mean = np.divide(tie_sum, strength, out=loyalty.copy(), where=strength > 0)
     pull_up = p.charisma_pull * model.charisma * model.legitimacy[model.leader_faction]
     pull_up += p.indoctrination
-    encouragement = model.encouragement_of_faction()
-    delta = (
-        pull_up * (1.0 - loyalty)
-        + (p.faction_pull * model.cohesion)[faction] * (faction_mean[faction] - loyalty)
-        + p.network_pull * (tie_mean - loyalty)
-        - encouragement[faction] * loyalty
+    noise = p.noise * model.rng.standard_normal(cadres.n) if p.noise > 0 else NO_NOISE
+    ties = model.ties
+    _step_cadres(
+        cadres.loyalty,
+        cadres.faction,
+        cadres.in_office(),
+        ties.src,
+        ties.dst,
+        ties.weight,
+        p.faction_pull * model.cohesion,
+        model.encouragement_of_faction(),
+        pull_up,
+        p.network_pull,
+        noise,
     )
-    if p.noise > 0:
-        delta += p.noise * model.rng.standard_normal(cadres.n)
-    clip_unit(loyalty + delta * office, out=loyalty)
+
+
+@kernel
+def _step_cadres(
+    loyalty,
+    faction,
+    office,
+    src,
+    dst,
+    weight,
+    faction_pull,
+    encouragement,
+    pull_up,
+    network_pull,
+    noise,
+):
+    """One month of cadre loyalty, in place (the rule is in the module docstring).
+
+    Means are over cadres in office: the faction mean (zero for a faction without any) and the
+    tie-weighted mean of one's ties (one's own loyalty without any). Only cadres in office move.
+    """
+    n = loyalty.shape[0]
+    n_factions = faction_pull.shape[0]
+    sums = np.zeros(n_factions)
+    counts = np.zeros(n_factions)
+    for i in range(n):
+        if office[i]:
+            sums[faction[i]] += loyalty[i]
+            counts[faction[i]] += 1.0
+    strength = np.zeros(n)
+    tie_sum = np.zeros(n)
+    for k in range(src.shape[0]):
+        s = src[k]
+        if office[s]:
+            strength[dst[k]] += weight[k]
+            tie_sum[dst[k]] += weight[k] * loyalty[s]
+    for i in range(n):
+        if not office[i]:
+            continue
+        x = loyalty[i]
+        f = faction[i]
+        mean = sums[f] / counts[f] if counts[f] > 0 else 0.0
+        tie_mean = tie_sum[i] / strength[i] if strength[i] > 0 else x
+        delta = (
+            pull_up * (1.0 - x)
+            + faction_pull[f] * (mean - x)
+            + network_pull * (tie_mean - x)
+            - encouragement[f] * x
+        )
+        if noise.shape[0]:
+            delta += noise[i]
+        loyalty[i] = min(max(x + delta, 0.0), 1.0)
 
 
 def update_members(model: FactionModel) -> None:

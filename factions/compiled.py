@@ -1,0 +1,20 @@
+"""Compiled kernels: the one place the engine's numba options are set.
+
+At the default scale a month of the model works on arrays of a few hundred cadres and a few
+thousand ties, where numpy's fixed cost per call (about a microsecond) outweighs the arithmetic.
+The per-month numerics of the busiest mechanisms are therefore written as plain loops over the
+state arrays and compiled with numba; the rules, the random draws and the rare event-level logic
+stay in the Python functions that call them (``docs/performance.md``).
+
+Kernels are compiled on first use and cached on disk next to the source (``cache=True``), so
+that only the first run on a machine pays the compilation. ``NUMBA_DISABLE_JIT=1`` runs them as
+plain Python (slow, but debuggable).
+"""
+
+from __future__ import annotations
+
+import numba
+
+#: Decorator for the engine's kernels: no Python objects, no fast-math (results must be
+#: bit-for-bit those of the documented arithmetic), cached compilation.
+kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
