@@ -120,6 +120,7 @@ class FactionModel(mesa.Model):
         self.coalition_stale = False
         self.leader_faction = self.faction_index[self.spec.leader.faction]
         self.charisma = self.spec.leader.charisma
+        self.power_weights = power.component_weights(self.spec.mechanisms.power)
 
     def _init_patrons(self) -> None:
         patrons_ = self.spec.patrons.values()

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
+from factions.scenario.mechanisms import PowerParams
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
@@ -27,12 +30,7 @@ COMPONENTS = ("military", "seats", "patron", "legitimacy", "members")
 
 def effective_military(model: FactionModel) -> np.ndarray:
     """Armed force per faction after the leader's control of the army."""
-    raw = model.cadres.office_sums(model.cadres.military, model.n_factions)
-    control = model.army_control
-    leader = model.leader_faction
-    effective = raw * (1.0 - control)
-    effective[leader] = raw[leader] + control * (raw.sum() - raw[leader])
-    return effective
+    return components(model)[0]
 
 
 def patron_backing(model: FactionModel) -> np.ndarray:
@@ -48,13 +46,26 @@ def seats_per_faction(model: FactionModel) -> np.ndarray:
 
 def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
+    cadres = model.cadres
     raw = np.empty((len(COMPONENTS), model.n_factions))
-    raw[0] = effective_military(model)
-    raw[1] = seats_per_faction(model)
+    _office_components(
+        raw,
+        cadres.faction,
+        cadres.in_office(),
+        cadres.military,
+        cadres.seat,
+        model.army_control,
+        model.leader_faction,
+    )
     raw[2] = patron_backing(model)
     raw[3] = model.legitimacy
     raw[4] = model.members.counts()
     return raw
+
+
+def component_weights(p: PowerParams) -> np.ndarray:
+    """The scenario's weight of each component, in ``COMPONENTS`` order."""
+    return np.array([getattr(p, f"{name}_weight") for name in COMPONENTS])
 
 
 def faction_power(model: FactionModel) -> np.ndarray:
@@ -65,21 +76,58 @@ def faction_power(model: FactionModel) -> np.ndarray:
     ``model.power_components`` for the observers. With the mechanism disabled every standing
     faction has the same power (and the leader's faction gains no legitimacy).
     """
-    p = model.spec.mechanisms.power
     raw = components(model)
     model.power_components = raw
     standing = model.standing
-    if not p.enabled:  # ablation: every standing faction equally strong
+    if not model.spec.mechanisms.power.enabled:  # ablation: every standing faction equally strong
         return standing / standing.sum()
-    weights = np.array([getattr(p, f"{name}_weight") for name in COMPONENTS])
-    masked = raw * standing
-    totals = masked.sum(axis=1)
-    usable = (totals > 0) & (weights > 0)
-    if usable.any():
-        gamma = weights[usable] @ (masked[usable] / totals[usable, None])
-    else:
-        gamma = standing.astype(float)
-    return gamma / gamma.sum()
+    return _shares(raw, standing, model.power_weights)
+
+
+@kernel
+def _office_components(raw, faction, office, military, seat, control, leader):
+    """Fill rows 0 (armed force after army control) and 1 (seats) of ``raw`` from the cadres
+    in office."""
+    raw[0] = 0.0
+    raw[1] = 0.0
+    for i in range(faction.shape[0]):
+        if office[i]:
+            raw[0, faction[i]] += military[i]
+            raw[1, faction[i]] += seat[i]
+    total = 0.0
+    for f in range(raw.shape[1]):
+        total += raw[0, f]
+    own = raw[0, leader]
+    for f in range(raw.shape[1]):
+        raw[0, f] *= 1.0 - control
+    raw[0, leader] = own + control * (total - own)
+
+
+@kernel
+def _shares(raw, standing, weights):
+    """Weighted sum, in ``COMPONENTS`` order, of each usable component's shares among the
+    standing factions, normalised to 1 (equal shares when no component is usable).
+
+    A plain loop on purpose: a BLAS product would round differently on different CPUs.
+    """
+    n_components, n = raw.shape
+    gamma = np.zeros(n)
+    usable = False
+    for c in range(n_components):
+        total = 0.0
+        for f in range(n):
+            total += raw[c, f] * standing[f]
+        if total > 0 and weights[c] > 0:
+            usable = True
+            for f in range(n):
+                gamma[f] += weights[c] * (raw[c, f] * standing[f] / total)
+    if not usable:
+        for f in range(n):
+            gamma[f] = 1.0 if standing[f] else 0.0
+    total = 0.0
+    for f in range(n):
+        total += gamma[f]
+    return gamma / total
 
 
 def grow_legitimacy(model: FactionModel) -> None:
