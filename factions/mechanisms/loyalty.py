@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
-#: 1 as a float32 0-d array: ufuncs take 0-d arrays faster than Python or numpy scalars
-FULL_LOYALTY = np.ones((), dtype=np.float32)
 NO_NOISE = np.zeros(0)  # what the cadre kernel gets when ``noise`` is zero (no draw is made)
 
 
@@ -114,21 +112,27 @@ def _step_cadres(
 
 
 def update_members(model: FactionModel) -> None:
-    """Indoctrination of the rank-and-file: ``loyalty += rate * (1 - loyalty)``.
-
-    One pass of three in-place ufuncs over the slots in use, with no temporaries. No clipping is
-    needed: for loyalty and rate in [0, 1] the float32 result stays in [0, 1] (``1 - loyalty`` is
-    exact above 1/2 and rounds to within half an ulp below it, so the sum never rounds above 1).
-    """
+    """Indoctrination of the rank-and-file: ``loyalty += rate * (1 - loyalty)``, over the slots
+    in use, in float32 (see :func:`_indoctrinate`)."""
     p = model.spec.mechanisms.loyalty
     if not p.enabled:
         return
     members = model.members
-    used = members.used
-    loyalty = members.loyalty[:used]
-    gap = np.subtract(FULL_LOYALTY, loyalty, out=members.scratch[:used])
-    np.multiply(np.array(p.indoctrination, dtype=np.float32), gap, out=gap)
-    np.add(loyalty, gap, out=loyalty)
+    _indoctrinate(members.loyalty, members.used, p.indoctrination)
+
+
+@kernel
+def _indoctrinate(loyalty, used, rate):
+    """``loyalty[:used] += rate * (1 - loyalty[:used])`` in one pass, in place.
+
+    No clipping is needed: for loyalty and rate in [0, 1] the float32 result stays in [0, 1]
+    (``1 - loyalty`` is exact above 1/2 and rounds to within half an ulp below it, so the sum
+    never rounds above 1).
+    """
+    one = np.float32(1.0)
+    rate = np.float32(rate)
+    for i in range(used):
+        loyalty[i] += rate * (one - loyalty[i])
 
 
 def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
