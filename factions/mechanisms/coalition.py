@@ -35,18 +35,18 @@ def is_decision_point(model: FactionModel) -> bool:
 def update_coalition(model: FactionModel) -> None:
     """Recompute ``model.in_coalition`` from the current powers."""
     p = model.spec.mechanisms.coalition
-    standing = np.flatnonzero(model.standing & ~model.enemy)
-    in_coalition = np.zeros(model.n_factions, dtype=bool)
     leader = model.leader_faction
+    eligible = np.flatnonzero(model.standing & ~model.enemy).tolist()
     if not p.enabled:
-        in_coalition[leader] = True
+        chosen = [leader]
     else:
-        powers = {int(f): max(float(model.power[f]), POWER_FLOOR) for f in standing}
-        names = {str(f): v for f, v in powers.items()}
-        must = str(leader) if p.leader_constrained and leader in powers else None
+        power = model.power.tolist()
+        names = {str(f): max(power[f], POWER_FLOOR) for f in eligible}
+        must = str(leader) if p.leader_constrained and leader in eligible else None
         members = ruling_coalition(names, p.alpha, must_include=must)
-        chosen = standing if members is None else [int(m) for m in members]
-        in_coalition[chosen] = True
+        chosen = eligible if members is None else [int(m) for m in members]
+    in_coalition = np.zeros(model.n_factions, dtype=bool)
+    in_coalition[chosen] = True
     changed = not np.array_equal(in_coalition, model.in_coalition)
     model.in_coalition = in_coalition
     model.coalition_stale = False

@@ -11,10 +11,10 @@ Definitions, from "Coalition Formation in Non-Democracies", *Review of Economic 
 
 The computation is exact: float powers are converted to integers over a common denominator
 (every float is a dyadic rational), so sums and comparisons involve no rounding. Self-enforcement
-of all ``2^n`` subsets is computed by dynamic programming over subset size:
+of all ``2^n`` subsets is computed by dynamic programming over subsets:
 ``best(Y) = max power of a self-enforcing Z ⊆ Y``, and ``Y`` is self-enforcing iff the best
-proper subset is not winning within ``Y``. That is ``O(n 2^n)``, vectorised over subsets of one
-size, and fine up to about 20 players.
+proper subset is not winning within ``Y``. That is ``O(n 2^n)``, compiled, and fine up to about
+20 players.
 
 **Ties** (non-generic powers, where two candidate coalitions have equal power) are broken
 deterministically: least power, then fewest members, then the lexicographically smallest sorted
@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import numpy as np
+
+from factions.compiled import kernel
 
 MAX_PLAYERS = 22
 
@@ -55,50 +57,48 @@ def _check(powers: Mapping[str, float], alpha: float) -> None:
         raise ValueError(f"alpha must lie in [0.5, 1), got {alpha}")
 
 
-def _build_layout(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per coalition size ``k``: the subsets (bitmasks) of that size and, for each, its ``k``
-    subsets one member smaller (the dynamic programme's predecessors)."""
-    masks = np.arange(1 << n, dtype=np.int64)
-    popcount = np.zeros(len(masks), dtype=np.int64)
-    for i in range(n):
-        popcount += (masks >> i) & 1
-    layers = []
-    for k in range(1, n + 1):
-        layer = masks[popcount == k]
-        smaller = np.empty((len(layer), k), dtype=np.int64)
-        rest = layer.copy()
-        for j in range(k):  # peel off the lowest set bit, one member at a time
-            lowest = rest & -rest
-            smaller[:, j] = layer ^ lowest
-            rest ^= lowest
-        layers.append((layer, smaller))
-    return layers
-
-
-_cached_layout = lru_cache(maxsize=None)(_build_layout)
-CACHED_LAYOUT_PLAYERS = 12  # layouts up to 2^12 subsets are kept; larger ones are rebuilt
-
-
 @lru_cache(maxsize=4096)
 def _tables(ints: tuple[int, ...], alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Power of every subset (bitmask) and whether it is self-enforcing."""
-    n = len(ints)
+    """Power of every subset (bitmask) and whether it is self-enforcing.
+
+    In int64 when every product fits (compiled), otherwise in Python integers (the same code,
+    run as plain Python on object arrays: slow, but exact at any size).
+    """
     p, q = _alpha_ratio(alpha)
-    layers = _cached_layout(n) if n <= CACHED_LAYOUT_PLAYERS else _build_layout(n)
+    size = 1 << len(ints)
     exact_fits = sum(ints) * max(p, q) < 2**62
     dtype = np.int64 if exact_fits else object
-    masks = np.arange(1 << n, dtype=np.int64)
-    power = np.zeros(len(masks), dtype=dtype)
-    for i, value in enumerate(ints):
-        power[(masks >> i) & 1 == 1] += value
-    self_enforcing = np.zeros(len(masks), dtype=bool)
-    best = np.zeros(len(masks), dtype=dtype)  # max power of a self-enforcing subset
-    for layer, smaller in layers:
-        best_proper = best[smaller].max(axis=1)
-        se = best_proper * q <= power[layer] * p  # no proper SE subset is winning
-        self_enforcing[layer] = se
-        best[layer] = np.where(se, power[layer], best_proper)
+    power = np.zeros(size, dtype=dtype)
+    best = np.zeros(size, dtype=dtype)
+    self_enforcing = np.zeros(size, dtype=bool)
+    solve = _self_enforcing if exact_fits else _self_enforcing.py_func
+    solve(np.array(ints, dtype=dtype), p, q, power, best, self_enforcing)
     return power, self_enforcing
+
+
+@kernel
+def _self_enforcing(ints, p, q, power, best, self_enforcing):
+    """Fill, for every subset ``Y`` (a bitmask), its power, ``best[Y]`` (the largest power of a
+    self-enforcing subset of ``Y``) and whether ``Y`` is self-enforcing: no proper
+    self-enforcing subset is winning within it, ``best_proper * q <= power[Y] * p``.
+
+    Subsets one member smaller have smaller bitmasks, so one pass in increasing order sees
+    every predecessor first.
+    """
+    for mask in range(1, power.shape[0]):
+        low = mask & -mask
+        bit = 0
+        while (1 << bit) != low:
+            bit += 1
+        power[mask] = power[mask ^ low] + ints[bit]
+        best_proper = best[0]
+        rest = mask
+        while rest:
+            one = rest & -rest
+            best_proper = max(best_proper, best[mask ^ one])
+            rest ^= one
+        self_enforcing[mask] = best_proper * q <= power[mask] * p
+        best[mask] = power[mask] if self_enforcing[mask] else best_proper
 
 
 def _decode(mask: int, names: list[str]) -> frozenset[str]:
