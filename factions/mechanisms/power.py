@@ -35,7 +35,7 @@ def effective_military(model: FactionModel) -> np.ndarray:
 
 def patron_backing(model: FactionModel) -> np.ndarray:
     """Presence of each faction's patron times the patron's affinity with the faction."""
-    return model.patron_term(model.presence)
+    return components(model)[2]
 
 
 def seats_per_faction(model: FactionModel) -> np.ndarray:
@@ -48,7 +48,8 @@ def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
     cadres = model.cadres
     raw = np.empty((len(COMPONENTS), model.n_factions))
-    _office_components(
+    members = model.members
+    _fill_components(
         raw,
         cadres.faction,
         cadres.in_office(),
@@ -56,10 +57,13 @@ def components(model: FactionModel) -> np.ndarray:
         cadres.seat,
         model.army_control,
         model.leader_faction,
+        model.presence,
+        model.faction_patron,
+        model.patron_affinity,
+        model.legitimacy,
+        members.entries,
+        members.scale,
     )
-    raw[2] = patron_backing(model)
-    raw[3] = model.legitimacy
-    raw[4] = model.members.counts()
     return raw
 
 
@@ -85,11 +89,25 @@ def faction_power(model: FactionModel) -> np.ndarray:
 
 
 @kernel
-def _office_components(raw, faction, office, military, seat, control, leader):
-    """Fill rows 0 (armed force after army control) and 1 (seats) of ``raw`` from the cadres
-    in office."""
-    raw[0] = 0.0
-    raw[1] = 0.0
+def _fill_components(
+    raw,
+    faction,
+    office,
+    military,
+    seat,
+    control,
+    leader,
+    presence,
+    faction_patron,
+    affinity,
+    legitimacy,
+    entries,
+    scale,
+):
+    """Fill the rows of ``raw`` (``COMPONENTS`` order): armed force of the cadres in office
+    after army control, their seats, patron presence times affinity (none without a patron),
+    legitimacy, members in persons."""
+    raw[:2] = 0.0
     for i in range(faction.shape[0]):
         if office[i]:
             raw[0, faction[i]] += military[i]
@@ -100,6 +118,10 @@ def _office_components(raw, faction, office, military, seat, control, leader):
     own = raw[0, leader]
     for f in range(raw.shape[1]):
         raw[0, f] *= 1.0 - control
+        patron = faction_patron[f]
+        raw[2, f] = presence[patron] * affinity[f] if patron >= 0 else 0.0
+        raw[3, f] = legitimacy[f]
+        raw[4, f] = entries[f] * scale
     raw[0, leader] = own + control * (total - own)
 
 
