@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
-NO_NOISE = np.zeros(0)  # what the cadre kernel gets when ``noise`` is zero (no draw is made)
+NO_NOISE = np.zeros(0)  # the cadre kernel's shocks when ``noise`` is zero (nothing is drawn)
 
 
 def clip_unit(values: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -42,7 +42,7 @@ def update_cadres(model: FactionModel) -> None:
     cadres = model.cadres
     pull_up = p.charisma_pull * model.charisma * model.legitimacy[model.leader_faction]
     pull_up += p.indoctrination
-    noise = p.noise * model.rng.standard_normal(cadres.n) if p.noise > 0 else NO_NOISE
+    shocks = model.rng.standard_normal(cadres.n) if p.noise > 0 else NO_NOISE
     ties = model.ties
     _step_cadres(
         cadres.loyalty,
@@ -51,11 +51,13 @@ def update_cadres(model: FactionModel) -> None:
         ties.src,
         ties.dst,
         ties.weight,
-        p.faction_pull * model.cohesion,
+        p.faction_pull,
+        model.cohesion,
         model.encouragement_of_faction(),
         pull_up,
         p.network_pull,
-        noise,
+        p.noise,
+        shocks,
     )
 
 
@@ -68,10 +70,12 @@ def _step_cadres(
     dst,
     weight,
     faction_pull,
+    cohesion,
     encouragement,
     pull_up,
     network_pull,
     noise,
+    shocks,
 ):
     """One month of cadre loyalty, in place (the rule is in the module docstring).
 
@@ -79,7 +83,7 @@ def _step_cadres(
     tie-weighted mean of one's ties (one's own loyalty without any). Only cadres in office move.
     """
     n = loyalty.shape[0]
-    n_factions = faction_pull.shape[0]
+    n_factions = cohesion.shape[0]
     sums = np.zeros(n_factions)
     counts = np.zeros(n_factions)
     for i in range(n):
@@ -102,12 +106,12 @@ def _step_cadres(
         tie_mean = tie_sum[i] / strength[i] if strength[i] > 0 else x
         delta = (
             pull_up * (1.0 - x)
-            + faction_pull[f] * (mean - x)
+            + faction_pull * cohesion[f] * (mean - x)
             + network_pull * (tie_mean - x)
             - encouragement[f] * x
         )
-        if noise.shape[0]:
-            delta += noise[i]
+        if shocks.shape[0]:
+            delta += noise * shocks[i]
         loyalty[i] = min(max(x + delta, 0.0), 1.0)
 
 
