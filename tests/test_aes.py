@@ -347,3 +347,26 @@ def test_scale_invariance(values, alpha, factor):
     powers = dict(zip(names(len(values)), values, strict=True))
     scaled = {k: v * factor for k, v in powers.items()}
     assert ruling_coalition(powers, alpha) == ruling_coalition(scaled, alpha)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ints=st.lists(st.integers(min_value=1, max_value=2**40), min_size=1, max_size=8),
+    alpha=st.sampled_from([0.5, 0.625, 0.75, 0.875]),  # p/q with small q: no int64 overflow
+)
+def test_compiled_and_python_integer_tables_agree(ints, alpha):
+    """The self-enforcement table runs compiled in int64 and, when int64 could overflow, as
+    plain Python on Python integers: both must give the same table."""
+    from factions.theory import aes
+
+    p, q = float(alpha).as_integer_ratio()
+    assert sum(ints) * max(p, q) < 2**62  # the compiled path's precondition
+    tables = []
+    for solve, dtype in ((aes._self_enforcing, np.int64), (aes._self_enforcing.py_func, object)):
+        size = 1 << len(ints)
+        power, best = np.zeros(size, dtype=dtype), np.zeros(size, dtype=dtype)
+        se = np.zeros(size, dtype=bool)
+        solve(np.array(ints, dtype=dtype), p, q, power, best, se)
+        tables.append((power.astype(object), best.astype(object), se))
+    for compiled, python in zip(*tables, strict=True):
+        assert (compiled == python).all()
