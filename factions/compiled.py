@@ -18,3 +18,19 @@ import numba
 #: Decorator for the engine's kernels: no Python objects, no fast-math (results must be
 #: bit-for-bit those of the documented arithmetic), cached compilation.
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernels by running one bundled replicate.
+
+    The first call of the first kernel in a process initialises numba's compiler, about a
+    second; :mod:`factions.executors` has its forkserver do this once, so that the workers
+    forked from it start warm.
+    """
+    from factions.model import FactionModel
+    from factions.scenario import load_scenario
+
+    FactionModel(load_scenario(WARM_UP_SCENARIO), rng=0).run()
+
+
+WARM_UP_SCENARIO = "korea-1945"

@@ -1,7 +1,8 @@
 """Local worker processes for ensembles and sweeps.
 
 Workers start from a forkserver (forking a process that already runs threads, as pyarrow's do,
-may deadlock) preloaded with the model, so that each task starts without re-importing it. Workers
+may deadlock) preloaded with the model and its compiled kernels, so that each worker starts
+without re-importing or reloading them. Workers
 ignore Ctrl-C: the parent decides how to stop. Any other ``concurrent.futures.Executor`` (a Dask
 client's, for one) can be used instead wherever an ``executor=`` argument is taken.
 """
@@ -13,7 +14,7 @@ import multiprocessing.context
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
-PRELOAD = ["factions.model", "factions.tables"]
+PRELOAD = ["factions._preload"]  # the model, its tables and its warmed-up kernels
 
 
 def quiet_worker() -> None:
