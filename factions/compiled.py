@@ -13,11 +13,19 @@ plain Python (slow, but debuggable).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numba
 
 #: Decorator for the engine's kernels: no Python objects, no fast-math (results must be
 #: bit-for-bit those of the documented arithmetic), cached compilation.
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+
+
+def as_python(compiled: Callable) -> Callable:
+    """The plain-Python function behind a kernel (for arguments numba cannot type, such as
+    arrays of Python integers); the kernel itself when JIT is disabled."""
+    return getattr(compiled, "py_func", compiled)
 
 
 def warm_up() -> None:

@@ -357,12 +357,13 @@ def test_scale_invariance(values, alpha, factor):
 def test_compiled_and_python_integer_tables_agree(ints, alpha):
     """The self-enforcement table runs compiled in int64 and, when int64 could overflow, as
     plain Python on Python integers: both must give the same table."""
+    from factions.compiled import as_python
     from factions.theory import aes
 
     p, q = float(alpha).as_integer_ratio()
     assert sum(ints) * max(p, q) < 2**62  # the compiled path's precondition
     tables = []
-    for solve, dtype in ((aes._self_enforcing, np.int64), (aes._self_enforcing.py_func, object)):
+    for solve, dtype in ((aes._self_enforcing, np.int64), (as_python(aes._self_enforcing), object)):
         size = 1 << len(ints)
         power, best = np.zeros(size, dtype=dtype), np.zeros(size, dtype=dtype)
         se = np.zeros(size, dtype=bool)

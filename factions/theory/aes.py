@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from factions.compiled import kernel
+from factions.compiled import as_python, kernel
 
 MAX_PLAYERS = 22
 
@@ -71,7 +71,7 @@ def _tables(ints: tuple[int, ...], alpha: float) -> tuple[np.ndarray, np.ndarray
     power = np.zeros(size, dtype=dtype)
     best = np.zeros(size, dtype=dtype)
     self_enforcing = np.zeros(size, dtype=bool)
-    solve = _self_enforcing if exact_fits else _self_enforcing.py_func
+    solve = _self_enforcing if exact_fits else as_python(_self_enforcing)
     solve(np.array(ints, dtype=dtype), p, q, power, best, self_enforcing)
     return power, self_enforcing
 
