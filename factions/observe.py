@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
 from factions.mechanisms.challenge import mean_loyalty
+from factions.mechanisms.power import COMPONENTS
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -22,6 +24,8 @@ SERIES = (
     "in_coalition",
 )
 
+MILITARY, SEATS, MEMBERS = (COMPONENTS.index(name) for name in ("military", "seats", "members"))
+
 
 @dataclass
 class Recorder:
@@ -32,21 +36,37 @@ class Recorder:
     series: dict[str, np.ndarray] = field(init=False)
     events: list[tuple[int, str, int, int, str]] = field(default_factory=list)
     congresses: list[tuple[int, str, np.ndarray, np.ndarray]] = field(default_factory=list)
+    table: np.ndarray = field(init=False, repr=False)  # the series stacked, in SERIES order
 
     def __post_init__(self) -> None:
-        shape = (self.n_months, self.n_factions)
-        self.series = {name: np.zeros(shape) for name in SERIES}
+        self.table = np.zeros((len(SERIES), self.n_months, self.n_factions))
+        self.series = dict(zip(SERIES, self.table, strict=True))  # views into the table
 
     def record(self, model: FactionModel, row: int) -> None:
         """Store this month's values (called after the month's last power computation)."""
-        military, seats, _, _, members = model.power_components
-        active = model.cadres.office_counts(self.n_factions)
-        loyalty = np.where(active > 0, mean_loyalty(model), np.nan)
-        s = self.series
-        s["active_cadres"][row] = active
-        s["seats"][row] = seats
-        s["military"][row] = military
-        s["loyalty"][row] = loyalty
-        s["power_share"][row] = model.power
-        s["members"][row] = members
-        s["in_coalition"][row] = model.in_coalition
+        components = model.power_components
+        _record_row(
+            self.table,
+            row,
+            model.cadres.office_counts(self.n_factions),
+            components[SEATS],
+            components[MILITARY],
+            mean_loyalty(model),
+            model.power,
+            components[MEMBERS],
+            model.in_coalition,
+        )
+
+
+@kernel
+def _record_row(table, row, active, seats, military, loyalty, power, members, in_coalition):
+    """Write month ``row`` of every series, given in SERIES order; the mean loyalty is NaN for
+    a faction without cadres in office, and membership of the ruling coalition is 1 or 0."""
+    for f in range(active.shape[0]):
+        table[0, row, f] = active[f]
+        table[1, row, f] = seats[f]
+        table[2, row, f] = military[f]
+        table[3, row, f] = loyalty[f] if active[f] > 0 else np.nan
+        table[4, row, f] = power[f]
+        table[5, row, f] = members[f]
+        table[6, row, f] = in_coalition[f]

@@ -12,6 +12,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from factions.compiled import kernel
+
 
 class Status(IntEnum):
     """Where a cadre stands. Active and rehabilitated cadres hold office; the others do not."""
@@ -154,28 +156,26 @@ class Membership:
         return self.entries * self.scale
 
     def total(self) -> int:
-        return int(self.entries.sum()) * self.scale
+        """Members in all (in persons); the entries are summed as a list, faster than numpy
+        for a handful of factions."""
+        return sum(self.entries.tolist()) * self.scale
 
     def add(self, count: int, leaning: np.ndarray, loyalty: float) -> int:
-        """Enrol up to ``count`` entries with the given leanings; return how many fit."""
-        free = self._free_slots(count)
-        k = len(free)
-        if k:
-            self.holes -= int(np.count_nonzero(free < self.used))
-            self.used = max(self.used, int(free[-1]) + 1)
-        self.alive[free] = True
-        self.leaning[free] = leaning[:k]
-        self.loyalty[free] = loyalty
-        self.entries += np.bincount(leaning[:k], minlength=len(self.entries))
-        return k
+        """Enrol up to ``count`` entries with the given leanings; return how many fit.
 
-    def _free_slots(self, count: int) -> np.ndarray:
-        """The ``count`` lowest free slots (fewer when full), scanning no further than needed."""
-        fresh = np.arange(self.used, min(self.used + count, len(self.alive)))
-        if not self.holes:
-            return fresh
-        holes = np.flatnonzero(~self.in_use(self.alive))[:count]
-        return np.concatenate([holes, fresh[: count - len(holes)]])
+        Entries take the lowest free slots: the holes expulsions left first, then fresh slots.
+        """
+        added, self.used, self.holes = _enrol(
+            self.alive,
+            self.leaning,
+            self.loyalty,
+            self.entries,
+            self.used,
+            self.holes,
+            leaning[:count],
+            loyalty,
+        )
+        return added
 
     def expel(self, mask: np.ndarray) -> int:
         """Remove the live entries selected by ``mask``; return how many were removed."""
@@ -185,3 +185,36 @@ class Membership:
         self.entries -= removed
         self.holes += int(removed.sum())
         return int(removed.sum())
+
+
+@kernel
+def _enrol(alive, slot_leaning, slot_loyalty, entries, used, holes, leaning, loyalty):
+    """Enrol one entry per ``leaning`` in the lowest free slots, in place (see Membership.add).
+
+    Holes inside the prefix ``[:used]`` are refilled first, scanning only until none is left;
+    then fresh slots extend the prefix. Returns how many entries fit and the new ``used`` and
+    ``holes``.
+    """
+    wanted = leaning.shape[0]
+    added = 0
+    slot = 0
+    while added < wanted and holes > 0:  # holes > 0: a free slot lies in [slot, used)
+        if not alive[slot]:
+            _fill(alive, slot_leaning, slot_loyalty, entries, slot, leaning[added], loyalty)
+            holes -= 1
+            added += 1
+        slot += 1
+    while added < wanted and used < alive.shape[0]:
+        _fill(alive, slot_leaning, slot_loyalty, entries, used, leaning[added], loyalty)
+        used += 1
+        added += 1
+    return added, used, holes
+
+
+@kernel
+def _fill(alive, slot_leaning, slot_loyalty, entries, slot, leaning, loyalty):
+    """Make ``slot`` a live entry leaning to ``leaning`` and count it in ``entries``."""
+    alive[slot] = True
+    slot_leaning[slot] = leaning
+    slot_loyalty[slot] = loyalty
+    entries[leaning] += 1

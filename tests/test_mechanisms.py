@@ -48,6 +48,7 @@ from factions.scenario.events import (
     War,
 )
 from factions.scenario.schema import Scenario
+from factions.scenario.types import MAX_FACTIONS
 from factions.state import IN_OFFICE, NOT_YET, Status
 from factions.theory.aes import ruling_coalition
 
@@ -1415,6 +1416,15 @@ class TestRecruitment:
         recruitment.grow_membership(model)
         gained = member_counts(model) - before
         assert gained[CORE] > 0 and gained[CLIENTS] == gained[LOCALS] == 0
+
+    def test_shares_are_summed_as_numpy_sums_them(self):
+        # the compiled leaning kernel must round as ndarray.sum() does for any number of
+        # factions: in order below 8, pairwise from 8 on (the scenarios have fewer than 8)
+        rng = np.random.default_rng(0)
+        for n in range(1, MAX_FACTIONS + 1):
+            for _ in range(50):
+                values = rng.random(n) * 10.0 ** rng.integers(-3, 3, n)
+                assert recruitment._numpy_sum(values) == values.sum(), n
 
     def test_disabled_or_zero_rate_is_noop(self):
         for overrides in (

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
 from factions.mechanisms import purge
 from factions.mechanisms.power import transfer_offices
 from factions.state import Status
@@ -34,11 +35,36 @@ def opening(model: FactionModel) -> np.ndarray:
     return level
 
 
+def any_opening(model: FactionModel) -> bool:
+    """Whether some faction has an opening this month, i.e. ``opening(model).any()``.
+
+    Checked on scalars only: most months have no opening, and this check is all they cost.
+    """
+    if model.spec.mechanisms.challenge.spontaneous or model.leader_absent:
+        return True
+    return max(model.opening_until.tolist()) >= model.month
+
+
 def mean_loyalty(model: FactionModel) -> np.ndarray:
+    """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
     cadres = model.cadres
-    counts = cadres.office_counts(model.n_factions)
-    sums = cadres.office_sums(cadres.loyalty, model.n_factions)
-    return np.divide(sums, counts, out=np.ones_like(sums), where=counts > 0)
+    means = np.empty(model.n_factions)
+    _mean_loyalty(means, cadres.loyalty, cadres.faction, cadres.in_office())
+    return means
+
+
+@kernel
+def _mean_loyalty(means, loyalty, faction, office):
+    """Fill ``means`` with each faction's mean loyalty over its cadres in office, 1 for a faction
+    without any (the sums run in cadre order, as ``np.bincount``'s)."""
+    sums = np.zeros(means.shape[0])
+    counts = np.zeros(means.shape[0])
+    for i in range(faction.shape[0]):
+        if office[i]:
+            sums[faction[i]] += loyalty[i]
+            counts[faction[i]] += 1.0
+    for f in range(means.shape[0]):
+        means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:
@@ -57,12 +83,10 @@ def tie_closeness(model: FactionModel) -> np.ndarray:
 def attempt(model: FactionModel) -> None:
     """Maybe one challenge this month."""
     p = model.spec.mechanisms.challenge
-    if not p.enabled:
+    if not p.enabled or not any_opening(model):
         return
     month = model.month
     level = opening(model)
-    if not level.any():
-        return
     loyalty = mean_loyalty(model)
     threatened = purge.targets(model) & (model.challenge_cooldown < month)
     disloyal = threatened & (loyalty < p.loyalty_threshold)
