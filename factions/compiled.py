@@ -9,6 +9,10 @@ stay in the Python functions that call them (``docs/performance.md``).
 Kernels are compiled on first use and cached on disk next to the source (``cache=True``), so
 that only the first run on a machine pays the compilation. ``NUMBA_DISABLE_JIT=1`` runs them as
 plain Python (slow, but debuggable).
+
+One rule keeps the cache honest: a kernel calls only kernels and reads only constants of its own
+module. Numba invalidates a cached kernel when its own source file changes, not when a module it
+borrows from does, so a cross-module call could silently run stale code.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def _merger(model: FactionModel, event: ev.Merger, key: str) -> None:
     top = newcomers[np.argsort(-cadres.prominence[newcomers], kind="stable")[: event.seats]]
     cadres.seat[top] = True
     entries = event.members // model.members.scale
-    model.members.add(entries, np.full(entries, faction, dtype=np.int8), event.loyalty)
+    model.members.add(np.full(entries, faction, dtype=np.int8), event.loyalty)
 
 
 def _arms(model: FactionModel, event: ev.ArmsTransfer, key: str) -> None:

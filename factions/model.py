@@ -203,7 +203,7 @@ class FactionModel(mesa.Model):
             shares[:] = 1.0
         entries = spec.initial // spec.scale
         leaning = self.rng.choice(self.n_factions, size=entries, p=shares / shares.sum())
-        self.members.add(entries, leaning.astype(np.int8), spec.initial_loyalty)
+        self.members.add(leaning.astype(np.int8), spec.initial_loyalty)
 
     def _init_clock(self) -> None:
         self.pretext = 0.0

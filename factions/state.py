@@ -132,10 +132,6 @@ class Membership:
     entries: np.ndarray  # live entries per faction, kept in step by add() and expel()
     used: int = 0  # slots ever filled form the prefix [:used]; later slots have never lived
     holes: int = 0  # free slots inside that prefix (left by expulsions), filled first
-    scratch: np.ndarray = field(init=False, repr=False)  # work space for in-place updates
-
-    def __post_init__(self) -> None:
-        self.scratch = np.empty_like(self.loyalty)
 
     @classmethod
     def empty(cls, slots: int, scale: int, n_factions: int) -> Membership:
@@ -160,8 +156,8 @@ class Membership:
         for a handful of factions."""
         return sum(self.entries.tolist()) * self.scale
 
-    def add(self, count: int, leaning: np.ndarray, loyalty: float) -> int:
-        """Enrol up to ``count`` entries with the given leanings; return how many fit.
+    def add(self, leaning: np.ndarray, loyalty: float) -> int:
+        """Enrol one entry per element of ``leaning`` (as many as fit); return how many fit.
 
         Entries take the lowest free slots: the holes expulsions left first, then fresh slots.
         """
@@ -172,7 +168,7 @@ class Membership:
             self.entries,
             self.used,
             self.holes,
-            leaning[:count],
+            leaning,
             loyalty,
         )
         return added

@@ -33,7 +33,7 @@ def test_membership_matches_a_full_scan(slots: int, steps: list[tuple[str, int]]
         if kind == "add":
             expected = np.flatnonzero(~members.alive)[:value]  # lowest free slots
             leaning = np.arange(value, dtype=np.int8) % N_FACTIONS
-            assert members.add(value, leaning, 0.5) == len(expected)
+            assert members.add(leaning, 0.5) == len(expected)
             assert members.alive[expected].all()
         else:
             mask = np.random.default_rng(value).random(slots) < 0.3
@@ -48,7 +48,7 @@ def test_membership_matches_a_full_scan(slots: int, steps: list[tuple[str, int]]
 
 def test_update_touches_only_slots_in_use():
     members = Membership.empty(10, scale=1, n_factions=N_FACTIONS)
-    members.add(4, np.zeros(4, dtype=np.int8), 0.25)
+    members.add(np.zeros(4, dtype=np.int8), 0.25)
     assert members.in_use(members.loyalty).shape == (4,)
     assert (members.in_use(members.loyalty) == np.float32(0.25)).all()
 

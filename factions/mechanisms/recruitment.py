@@ -42,7 +42,7 @@ def grow_membership(model: FactionModel) -> None:
         model.leader_faction,
         p.leader_share,
     )
-    members.add(entries, leaning, model.spec.membership.initial_loyalty)
+    members.add(leaning, model.spec.membership.initial_loyalty)
 
 
 @kernel
