@@ -37,8 +37,8 @@ def coopt(model: FactionModel) -> None:
     chosen = candidates[model.rng.random(len(candidates)) < chance]
     if len(chosen) == 0:
         return
-    for i in chosen:
-        model.log("cooptation", int(cadres.faction[i]), int(i), "joins the leader's camp")
+    for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
+        model.log("cooptation", f, i, "joins the leader's camp")
     cadres.move(chosen, model.leader_faction)
 
 

@@ -140,9 +140,10 @@ def launch_campaigns(model: FactionModel) -> None:
     )
     if not found:
         return
-    draws = model.rng.random(model.n_factions)
-    for f in np.flatnonzero(draws < hazard):
-        start_campaign(model, int(f))
+    draws = model.rng.random(model.n_factions).tolist()
+    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
+        if draw < h:
+            start_campaign(model, f)
 
 
 @kernel
@@ -284,8 +285,8 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
     cadres.sentence_due[idx] = model.month + delay
     transfer_offices(model, idx)
     loyalty_mechanism.fear_shock(model, idx)
-    for i in idx:
-        model.log("arrest", int(cadres.faction[i]), int(i), reason)
+    for f, i in zip(cadres.faction[idx].tolist(), idx.tolist(), strict=True):
+        model.log("arrest", f, i, reason)
 
 
 def sentence(model: FactionModel) -> None:
@@ -296,16 +297,16 @@ def sentence(model: FactionModel) -> None:
     if len(due) == 0:
         return
     draw = model.rng.random(len(due))
-    outcomes = _verdicts(
-        draw, cadres.faction[due], model.faction_patron, model.presence, p.execution, p.exile
-    )
-    _log_show_trials(model, cadres.faction[due].tolist(), outcomes.tolist())
+    factions = cadres.faction[due]
+    outcomes = _verdicts(draw, factions, model.faction_patron, model.presence, p.execution, p.exile)
+    verdicts = list(zip(due.tolist(), factions.tolist(), outcomes.tolist(), strict=True))
+    _log_show_trials(model, verdicts)
     for status, kind in VERDICTS:
-        chosen = due[outcomes == status]
-        if len(chosen):
-            model.set_status(chosen, status)
-        for i in chosen:
-            model.log(kind, int(cadres.faction[i]), int(i), "sentenced")
+        chosen = [(i, f) for i, f, outcome in verdicts if outcome == status]
+        if chosen:
+            model.set_status(np.array([i for i, _ in chosen]), status)
+        for i, f in chosen:
+            model.log(kind, f, i, "sentenced")
     cadres.sentence_due[due] = NOT_YET
 
 
@@ -339,14 +340,12 @@ def _verdicts(draw, faction, faction_patron, presence, execution, exile):
     return outcomes
 
 
-def _log_show_trials(model: FactionModel, factions: list[int], outcomes: list[int]) -> None:
-    """Log a show trial for each faction (in index order) with enough of the accused."""
+def _log_show_trials(model: FactionModel, verdicts: list[tuple[int, int, int]]) -> None:
+    """Log a show trial for each faction (in index order) with enough of the accused among
+    ``verdicts`` (cadre, faction, outcome)."""
+    factions = [f for _, f, _ in verdicts]
     for f in sorted(set(factions)):
         accused = factions.count(f)
         if accused >= SHOW_TRIAL_SIZE:
-            executed = sum(
-                1
-                for g, o in zip(factions, outcomes, strict=True)
-                if g == f and o == Status.EXECUTED
-            )
+            executed = sum(1 for _, g, o in verdicts if g == f and o == Status.EXECUTED)
             model.log("show_trial", f, None, f"{accused} accused, {executed} executed")

@@ -35,8 +35,8 @@ def rehabilitate(model: FactionModel) -> None:
     cadres.move(chosen[gone], model.leader_faction)
     model.set_status(chosen, Status.REHABILITATED)
     cadres.loyalty[chosen] = np.maximum(cadres.loyalty[chosen], p.loyalty)
-    for i in chosen:
-        model.log("rehabilitation", int(cadres.faction[i]), int(i), "returned to office")
+    for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
+        model.log("rehabilitation", f, i, "returned to office")
 
 
 @kernel
