@@ -120,6 +120,8 @@ def any_running(campaign_until, halted_until, month):
 
 
 def launch_campaigns(model: FactionModel) -> None:
+    """One month of launches: a campaign opens against each candidate target with its hazard
+    (one draw per faction, made whenever any faction is a candidate)."""
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
