@@ -12,21 +12,49 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
 def coopt(model: FactionModel) -> None:
+    """One month of co-optation: each candidate switches with its probability (one draw each)."""
     p = model.spec.mechanisms.cooptation
     if not p.enabled or p.rate == 0:
         return
     cadres = model.cadres
-    rivals = cadres.in_office() & (cadres.faction != model.leader_faction)
-    candidates = np.flatnonzero(rivals & (cadres.loyalty > p.threshold))
+    candidates, chance = _candidates(
+        cadres.in_office(),
+        cadres.faction,
+        cadres.loyalty,
+        model.leader_faction,
+        p.threshold,
+        p.rate,
+    )
     if len(candidates) == 0:
         return
-    excess = (cadres.loyalty[candidates] - p.threshold) / max(1e-9, 1.0 - p.threshold)
-    chosen = candidates[model.rng.random(len(candidates)) < p.rate * excess]
-    for i in chosen:
-        model.log("cooptation", int(cadres.faction[i]), int(i), "joins the leader's camp")
+    chosen = candidates[model.rng.random(len(candidates)) < chance]
+    if len(chosen) == 0:
+        return
+    for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
+        model.log("cooptation", f, i, "joins the leader's camp")
     cadres.move(chosen, model.leader_faction)
+
+
+@kernel
+def _candidates(office, faction, loyalty, leader_faction, threshold, rate):
+    """Rival cadres in office whose loyalty exceeds ``threshold``, and each one's monthly
+    probability of switching: ``rate`` times its excess over ``threshold`` as a share of
+    ``1 - threshold``."""
+    n = office.shape[0]
+    candidates = np.empty(n, dtype=np.int64)
+    chance = np.empty(n)
+    scale = max(1e-9, 1.0 - threshold)
+    k = 0
+    for i in range(n):
+        if office[i] and faction[i] != leader_faction and loyalty[i] > threshold:
+            candidates[k] = i
+            chance[k] = rate * ((loyalty[i] - threshold) / scale)
+            k += 1
+    return candidates[:k], chance[:k]

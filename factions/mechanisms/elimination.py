@@ -13,21 +13,67 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.mechanisms.power import seats_per_faction
+from factions.compiled import kernel
+from factions.state import NOT_YET
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
 def check(model: FactionModel) -> None:
+    """Raise each faction's peak in office, then eliminate the standing factions that meet the
+    rule this month."""
     rule = model.spec.elimination
     cadres = model.cadres
     office = cadres.office_counts(model.n_factions)
-    model.peak_active = np.maximum(model.peak_active, office)
-    seats = seats_per_faction(model)
-    limit = np.maximum(rule.max_active_cadres, rule.max_active_share * model.peak_active)
-    gone = model.standing & (office <= limit) & (seats <= rule.max_seats)
+    seats = np.empty(model.n_factions, dtype=np.int64)
+    gone = np.empty(model.n_factions, dtype=np.bool_)
+    if not _apply_rule(
+        model.eliminated_at,
+        office,
+        model.peak_active,
+        cadres.seat,
+        cadres.in_office(),
+        cadres.faction,
+        rule.max_active_cadres,
+        rule.max_active_share,
+        rule.max_seats,
+        seats,
+        gone,
+    ):
+        return
     for f in np.flatnonzero(gone):
         model.eliminated_at[f] = model.month
         model.log("elimination", int(f), None, f"{office[f]} cadres, {seats[f]} seats left")
         model.coalition_stale = True
+
+
+@kernel
+def _apply_rule(
+    eliminated_at,
+    office,
+    peak,
+    seat,
+    in_office,
+    faction,
+    max_active_cadres,
+    max_active_share,
+    max_seats,
+    seats,
+    gone,
+):
+    """The elimination rule of the module docstring: raises ``peak`` to ``office`` (cadres in
+    office per faction) in place, fills ``seats`` (seats held by cadres in office) and ``gone``
+    (standing factions that meet the rule), and returns whether any faction is gone."""
+    seats[:] = 0
+    for i in range(faction.shape[0]):
+        if seat[i] and in_office[i]:
+            seats[faction[i]] += 1
+    any_gone = False
+    for f in range(office.shape[0]):
+        peak[f] = max(peak[f], office[f])
+        limit = max(max_active_cadres, max_active_share * peak[f])
+        standing = eliminated_at[f] == NOT_YET
+        gone[f] = standing and office[f] <= limit and seats[f] <= max_seats
+        any_gone |= gone[f]
+    return any_gone

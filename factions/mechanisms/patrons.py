@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.state import Status
+from factions.compiled import kernel
+from factions.mechanisms.purge import any_running, is_running
+from factions.state import NOT_YET, Status
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -46,32 +48,73 @@ def update_presence(model: FactionModel) -> None:
 
 
 def intervene(model: FactionModel) -> None:
+    """Each patron off cooldown with a client under attack (a running campaign or recent
+    arrests) intervenes with its monthly hazard (one draw per such patron)."""
     p = model.spec.mechanisms.patrons
     if not p.enabled:
         return
     month = model.month
-    running = (model.campaign_until >= month) & (model.halted_until < month)
-    if not running.any() and model.last_arrest < month - RECENT_ARRESTS + 1:
+    since = month - RECENT_ARRESTS + 1
+    if model.last_arrest < since and not any_running(
+        model.campaign_until, model.halted_until, month
+    ):
         return  # no purge under way anywhere: nothing to intervene in
     cadres = model.cadres
-    recent = np.bincount(
-        cadres.origin[cadres.arrested_at >= month - RECENT_ARRESTS + 1],
-        minlength=model.n_factions,
+    attacked = np.empty(model.n_factions, dtype=np.bool_)
+    affinity = _attacked(
+        cadres.origin,
+        cadres.arrested_at,
+        since,
+        model.eliminated_at,
+        model.campaign_until,
+        model.halted_until,
+        month,
+        model.faction_patron,
+        model.patron_affinity,
+        attacked,
+        np.empty(len(model.patron_ids)),
     )
-    attacked = model.standing & (running | (recent > 0))
     for patron in range(len(model.patron_ids)):
-        if model.next_intervention[patron] > month:
+        if model.next_intervention[patron] > month or affinity[patron] < 0:
             continue
-        clients = attacked & (model.faction_patron == patron)
-        if not clients.any():
-            continue
-        affinity = model.patron_affinity[clients].max()
         hazard = p.intervention_rate * model.willingness[patron] * model.presence[patron]
-        if model.rng.random() >= hazard * affinity:
+        if model.rng.random() >= hazard * affinity[patron]:
             continue
         model.next_intervention[patron] = month + p.cooldown
-        for f in np.flatnonzero(clients):
+        for f in np.flatnonzero(attacked & (model.faction_patron == patron)):
             _halt_and_restore(model, int(f), patron)
+
+
+@kernel
+def _attacked(
+    origin,
+    arrested_at,
+    since,
+    eliminated_at,
+    campaign_until,
+    halted_until,
+    month,
+    faction_patron,
+    patron_affinity,
+    attacked,
+    affinity,
+):
+    """Fill ``attacked`` with the standing factions under a running campaign or with a cadre of
+    theirs arrested since ``since``, and return ``affinity``: per patron, its largest affinity
+    with an attacked client (-1 without one; affinities are in [0, 1])."""
+    attacked[:] = False
+    for i in range(origin.shape[0]):
+        if arrested_at[i] >= since:
+            attacked[origin[i]] = True
+    affinity[:] = -1.0
+    for f in range(attacked.shape[0]):
+        standing = eliminated_at[f] == NOT_YET
+        running = is_running(campaign_until, halted_until, f, month)
+        attacked[f] = standing and (attacked[f] or running)
+        patron = faction_patron[f]
+        if attacked[f] and patron >= 0:
+            affinity[patron] = max(affinity[patron], patron_affinity[f])
+    return affinity
 
 
 def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:

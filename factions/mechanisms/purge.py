@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
 from factions.mechanisms import loyalty as loyalty_mechanism
 from factions.mechanisms import rank_and_file
 from factions.mechanisms.power import transfer_offices
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 RECENT_MONTHS = 12  # arrests this recent still incriminate one's ties
 SHOW_TRIAL_SIZE = 3  # sentences handed down together to this many or more make a show trial
 EXILE_PRESENCE = 0.05  # a patron with less presence than this takes no exiles
+VERDICTS = (
+    (Status.EXECUTED, "execution"),
+    (Status.EXILED, "exile"),
+    (Status.DEMOTED, "demotion"),
+)
 
 
 def decay_pretext(model: FactionModel) -> None:
@@ -58,37 +64,119 @@ def feasibility(model: FactionModel) -> float:
 
 def targets(model: FactionModel) -> np.ndarray:
     """Boolean mask of factions the leader may purge now: outside the coalition, or enemies."""
-    mask = model.standing & (~model.in_coalition | model.enemy)
-    if model.spec.mechanisms.purge.leader_exempt:
-        mask[model.leader_faction] = False
+    exempt_faction, _ = exemptions(model)
+    return _targets(model.eliminated_at, model.in_coalition, model.enemy, exempt_faction)
+
+
+@kernel
+def _targets(eliminated_at, in_coalition, enemy, exempt_faction):
+    """Standing factions outside the coalition or enemies, less ``exempt_faction``."""
+    n = eliminated_at.shape[0]
+    mask = np.empty(n, dtype=np.bool_)
+    for f in range(n):
+        standing = eliminated_at[f] == NOT_YET
+        mask[f] = standing and (enemy[f] or not in_coalition[f]) and f != exempt_faction
     return mask
+
+
+def exemptions(model: FactionModel) -> tuple[int, int]:
+    """The faction and the cadre no purge may touch: the leader's while ``leader_exempt`` holds,
+    else none (-1, -1)."""
+    if model.spec.mechanisms.purge.leader_exempt:
+        return model.leader_faction, model.leader_cadre
+    return -1, -1
 
 
 def arrestable(model: FactionModel) -> np.ndarray:
     """Boolean mask of the cadres a purge may arrest: those in office, less the leader's faction
     and the leader while ``leader_exempt`` holds."""
     cadres = model.cadres
-    if not model.spec.mechanisms.purge.leader_exempt:
-        return cadres.in_office()
-    mask = cadres.in_office() & (cadres.faction != model.leader_faction)
-    mask[model.leader_cadre] = False
+    return _arrestable(cadres.in_office(), cadres.faction, *exemptions(model))
+
+
+@kernel
+def _arrestable(office, faction, exempt_faction, exempt_cadre):
+    """Cadres in office, less those of ``exempt_faction`` and ``exempt_cadre``."""
+    n = office.shape[0]
+    mask = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        mask[i] = office[i] and faction[i] != exempt_faction and i != exempt_cadre
     return mask
 
 
+@kernel
+def is_running(campaign_until, halted_until, faction, month):
+    """Whether a campaign against ``faction`` runs this month, unhalted."""
+    return campaign_until[faction] >= month and halted_until[faction] < month
+
+
+@kernel
+def any_running(campaign_until, halted_until, month):
+    """Whether any campaign runs this month, unhalted (the quiet-month check)."""
+    for f in range(campaign_until.shape[0]):
+        if is_running(campaign_until, halted_until, f, month):
+            return True
+    return False
+
+
 def launch_campaigns(model: FactionModel) -> None:
+    """One month of launches: a campaign opens against each candidate target with its hazard
+    (one draw per faction, made whenever any faction is a candidate)."""
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
-    month = model.month
-    candidates = targets(model) & (model.campaign_until < month) & (model.halted_until < month)
-    if not candidates.any():
+    hazard = np.empty(model.n_factions)
+    found = _launch_hazard(
+        p.launch_rate * feasibility(model),
+        model.spec.mechanisms.challenge.exposure,
+        model.protection_of_faction(),
+        model.eliminated_at,
+        model.in_coalition,
+        model.enemy,
+        exemptions(model)[0],
+        model.campaign_until,
+        model.halted_until,
+        model.exposed_until,
+        model.month,
+        hazard,
+    )
+    if not found:
         return
-    exposure = np.where(model.exposed_until >= month, model.spec.mechanisms.challenge.exposure, 1.0)
-    protection = model.protection_of_faction()
-    hazard = p.launch_rate * feasibility(model) * (1.0 - protection) * exposure
-    draws = model.rng.random(model.n_factions)
-    for f in np.flatnonzero(candidates & (draws < hazard)):
-        start_campaign(model, int(f))
+    draws = model.rng.random(model.n_factions).tolist()
+    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
+        if draw < h:
+            start_campaign(model, f)
+
+
+@kernel
+def _launch_hazard(
+    scale,
+    exposure,
+    protection,
+    eliminated_at,
+    in_coalition,
+    enemy,
+    exempt_faction,
+    campaign_until,
+    halted_until,
+    exposed_until,
+    month,
+    hazard,
+):
+    """Each faction's monthly launch hazard into ``hazard`` and whether any faction may be
+    launched against: ``scale * (1 - protection) * exposure`` (``scale`` is ``launch_rate`` times
+    the feasibility; ``exposure`` applies only to factions exposed by a failed challenge) for
+    targets with no campaign running or halted, and -1 (below any draw) for the others."""
+    target = _targets(eliminated_at, in_coalition, enemy, exempt_faction)
+    found = False
+    for f in range(hazard.shape[0]):
+        if target[f] and campaign_until[f] < month and halted_until[f] < month:
+            factor = exposure if exposed_until[f] >= month else 1.0
+            hazard[f] = scale * (1.0 - protection[f]) * factor
+            found = True
+        else:
+            hazard[f] = -1.0
+    return found
 
 
 def start_campaign(model: FactionModel, faction: int) -> None:
@@ -112,22 +200,81 @@ def spread_arrests(model: FactionModel) -> None:
     if not p.enabled or model.leader_absent:
         return
     month = model.month
-    running = (model.campaign_until >= month) & (model.halted_until < month)
-    if not running.any():
+    if not any_running(model.campaign_until, model.halted_until, month):
         return
     cadres = model.cadres
-    recent = (cadres.status != Status.ACTIVE) & (cadres.status != Status.PENDING)
-    recent &= cadres.status != Status.REHABILITATED
-    recent &= cadres.arrested_at >= month - RECENT_MONTHS
-    exposure = model.ties.sum_over_ties(recent.astype(float))
-    in_target = running[cadres.faction]
-    prob = 1.0 - (1.0 - p.spread) ** exposure
-    prob = np.where(in_target, prob, prob * p.collateral)
-    prob = np.where(in_target, 1.0 - (1.0 - prob) * (1.0 - p.direct_arrest), prob)
-    prob *= 1.0 - model.protection_of_faction()[cadres.faction]
-    hit = np.flatnonzero(arrestable(model) & (model.rng.random(cadres.n) < prob))
+    ties = model.ties
+    prob = _arrest_probability(
+        cadres.status,
+        cadres.arrested_at,
+        cadres.faction,
+        cadres.in_office(),
+        ties.src,
+        ties.dst,
+        ties.weight,
+        model.protection_of_faction(),
+        model.campaign_until,
+        model.halted_until,
+        month,
+        p.spread,
+        p.collateral,
+        p.direct_arrest,
+        *exemptions(model),
+    )
+    hit = np.flatnonzero(model.rng.random(cadres.n) < prob)
     if len(hit):
         arrest(model, hit, "association")
+
+
+@kernel
+def _arrest_probability(
+    status,
+    arrested_at,
+    faction,
+    office,
+    src,
+    dst,
+    weight,
+    protection,
+    campaign_until,
+    halted_until,
+    month,
+    spread,
+    collateral,
+    direct_arrest,
+    exempt_faction,
+    exempt_cadre,
+):
+    """Each cadre's probability of arrest this month (the spread rule of the module docstring):
+    ``1 - (1 - spread)^w``, ``w`` the weight of its ties to cadres purged in the last
+    ``RECENT_MONTHS`` months; combined with ``direct_arrest`` in a running campaign's target,
+    times ``collateral`` outside it; times one less its faction's protection. Zero for cadres
+    a purge may not arrest (below any draw).
+
+    ``w`` adds the ties' weights in tie order, as ``np.bincount`` does.
+    """
+    n = status.shape[0]
+    since = month - RECENT_MONTHS
+    exposure = np.zeros(n)
+    for k in range(src.shape[0]):
+        s = src[k]
+        purged = status[s] != Status.ACTIVE and status[s] != Status.PENDING
+        purged = purged and status[s] != Status.REHABILITATED
+        if purged and arrested_at[s] >= since:
+            exposure[dst[k]] += weight[k]
+    may_arrest = _arrestable(office, faction, exempt_faction, exempt_cadre)
+    prob = np.zeros(n)
+    for i in range(n):
+        if not may_arrest[i]:
+            continue
+        f = faction[i]
+        q = 1.0 - (1.0 - spread) ** exposure[i]
+        if is_running(campaign_until, halted_until, f, month):
+            q = 1.0 - (1.0 - q) * (1.0 - direct_arrest)
+        else:
+            q = q * collateral
+        prob[i] = q * (1.0 - protection[f])
+    return prob
 
 
 def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
@@ -140,36 +287,67 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
     cadres.sentence_due[idx] = model.month + delay
     transfer_offices(model, idx)
     loyalty_mechanism.fear_shock(model, idx)
-    for i in idx:
-        model.log("arrest", int(cadres.faction[i]), int(i), reason)
+    for f, i in zip(cadres.faction[idx].tolist(), idx.tolist(), strict=True):
+        model.log("arrest", f, i, reason)
 
 
 def sentence(model: FactionModel) -> None:
     """Sentence every arrested cadre whose trial is due; large batches are show trials."""
     p = model.spec.mechanisms.purge
     cadres = model.cadres
-    due = np.flatnonzero((cadres.status == Status.ARRESTED) & (cadres.sentence_due <= model.month))
+    due = _due(cadres.status, cadres.sentence_due, model.month)
     if len(due) == 0:
         return
     draw = model.rng.random(len(due))
-    patron = model.faction_patron[cadres.faction[due]]
-    can_exile = patron >= 0
-    can_exile[can_exile] = model.presence[patron[can_exile]] > EXILE_PRESENCE
-    execute = draw < p.execution
-    exile = ~execute & can_exile & (draw < p.execution + p.exile)
-    outcomes = np.where(execute, Status.EXECUTED, np.where(exile, Status.EXILED, Status.DEMOTED))
-    for f in np.unique(cadres.faction[due]):
-        batch = cadres.faction[due] == f
-        if batch.sum() >= SHOW_TRIAL_SIZE:
-            executed = int((execute & batch).sum())
-            model.log("show_trial", int(f), None, f"{batch.sum()} accused, {executed} executed")
-    for status, kind in (
-        (Status.EXECUTED, "execution"),
-        (Status.EXILED, "exile"),
-        (Status.DEMOTED, "demotion"),
-    ):
-        chosen = due[outcomes == status]
-        model.set_status(chosen, status)
-        for i in chosen:
-            model.log(kind, int(cadres.faction[i]), int(i), "sentenced")
+    factions = cadres.faction[due]
+    outcomes = _verdicts(draw, factions, model.faction_patron, model.presence, p.execution, p.exile)
+    verdicts = list(zip(due.tolist(), factions.tolist(), outcomes.tolist(), strict=True))
+    _log_show_trials(model, verdicts)
+    for status, kind in VERDICTS:
+        chosen = [(i, f) for i, f, outcome in verdicts if outcome == status]
+        if chosen:
+            model.set_status(np.array([i for i, _ in chosen]), status)
+        for i, f in chosen:
+            model.log(kind, f, i, "sentenced")
     cadres.sentence_due[due] = NOT_YET
+
+
+@kernel
+def _due(status, sentence_due, month):
+    """Indices of the arrested cadres whose trial is due by ``month``."""
+    due = np.empty(status.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == Status.ARRESTED and sentence_due[i] <= month:
+            due[k] = i
+            k += 1
+    return due[:k]
+
+
+@kernel
+def _verdicts(draw, faction, faction_patron, presence, execution, exile):
+    """Each sentence from its uniform ``draw``: execution below ``execution``, else exile below
+    ``execution + exile`` when the faction's patron has more than ``EXILE_PRESENCE``, else
+    demotion."""
+    outcomes = np.empty(draw.shape[0], dtype=np.int8)
+    for k in range(draw.shape[0]):
+        patron = faction_patron[faction[k]]
+        can_exile = patron >= 0 and presence[patron] > EXILE_PRESENCE
+        if draw[k] < execution:
+            outcomes[k] = Status.EXECUTED
+        elif can_exile and draw[k] < execution + exile:
+            outcomes[k] = Status.EXILED
+        else:
+            outcomes[k] = Status.DEMOTED
+    return outcomes
+
+
+def _log_show_trials(model: FactionModel, verdicts: list[tuple[int, int, int]]) -> None:
+    """Log a show trial for each faction (in index order) with enough of the accused among
+    ``verdicts`` (cadre, faction, outcome)."""
+    factions = [f for _, f, _ in verdicts]
+    for f in sorted(set(factions)):
+        accused = factions.count(f)
+        if accused >= SHOW_TRIAL_SIZE:
+            executed = sum(1 for _, g, o in verdicts if g == f and o == Status.EXECUTED)
+            model.log("show_trial", f, None, f"{accused} accused, {executed} executed")

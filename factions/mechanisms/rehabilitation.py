@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions.compiled import kernel
 from factions.state import Status
 
 if TYPE_CHECKING:
@@ -18,11 +19,13 @@ if TYPE_CHECKING:
 
 
 def rehabilitate(model: FactionModel) -> None:
+    """One month of rehabilitation: each demoted or exiled cadre returns with probability
+    ``rate`` (one draw each)."""
     p = model.spec.mechanisms.rehabilitation
     if not p.enabled or p.rate == 0:
         return
     cadres = model.cadres
-    purged = np.flatnonzero((cadres.status == Status.DEMOTED) | (cadres.status == Status.EXILED))
+    purged = _demoted_or_exiled(cadres.status)
     if len(purged) == 0:
         return
     chosen = purged[model.rng.random(len(purged)) < p.rate]
@@ -32,5 +35,17 @@ def rehabilitate(model: FactionModel) -> None:
     cadres.move(chosen[gone], model.leader_faction)
     model.set_status(chosen, Status.REHABILITATED)
     cadres.loyalty[chosen] = np.maximum(cadres.loyalty[chosen], p.loyalty)
-    for i in chosen:
-        model.log("rehabilitation", int(cadres.faction[i]), int(i), "returned to office")
+    for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
+        model.log("rehabilitation", f, i, "returned to office")
+
+
+@kernel
+def _demoted_or_exiled(status):
+    """Indices of the cadres who may be rehabilitated: demoted or exiled."""
+    purged = np.empty(status.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == Status.DEMOTED or status[i] == Status.EXILED:
+            purged[k] = i
+            k += 1
+    return purged[:k]
