@@ -10,9 +10,10 @@ Kernels are compiled on first use and cached on disk next to the source (``cache
 that only the first run on a machine pays the compilation. ``NUMBA_DISABLE_JIT=1`` runs them as
 plain Python (slow, but debuggable).
 
-One rule keeps the cache honest: a kernel calls only kernels and reads only constants of its own
-module. Numba invalidates a cached kernel when its own source file changes, not when a module it
-borrows from does, so a cross-module call could silently run stale code.
+One rule keeps the cache honest: a kernel calls only kernels of its own module, and reads other
+modules' constants only when they are fixed codes (``Status``, ``NOT_YET``). Numba invalidates a
+cached kernel when its own source file changes, not when a module it borrows from does, so a
+cross-module call could silently run stale code. Python code may call any kernel.
 """
 
 from __future__ import annotations

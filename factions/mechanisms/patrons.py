@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.compiled import kernel
-from factions.mechanisms.purge import any_running, is_running
+from factions.mechanisms.purge import any_running, running
 from factions.state import NOT_YET, Status
 
 if TYPE_CHECKING:
@@ -66,9 +66,7 @@ def intervene(model: FactionModel) -> None:
         cadres.arrested_at,
         since,
         model.eliminated_at,
-        model.campaign_until,
-        model.halted_until,
-        month,
+        running(model),
         model.faction_patron,
         model.patron_affinity,
         attacked,
@@ -91,9 +89,7 @@ def _attacked(
     arrested_at,
     since,
     eliminated_at,
-    campaign_until,
-    halted_until,
-    month,
+    under_campaign,
     faction_patron,
     patron_affinity,
     attacked,
@@ -109,8 +105,7 @@ def _attacked(
     affinity[:] = -1.0
     for f in range(attacked.shape[0]):
         standing = eliminated_at[f] == NOT_YET
-        running = is_running(campaign_until, halted_until, f, month)
-        attacked[f] = standing and (attacked[f] or running)
+        attacked[f] = standing and (attacked[f] or under_campaign[f])
         patron = faction_patron[f]
         if attacked[f] and patron >= 0:
             affinity[patron] = max(affinity[patron], patron_affinity[f])

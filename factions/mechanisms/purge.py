@@ -110,6 +110,19 @@ def is_running(campaign_until, halted_until, faction, month):
     return campaign_until[faction] >= month and halted_until[faction] < month
 
 
+def running(model: FactionModel) -> np.ndarray:
+    """Boolean mask of the factions under a campaign that runs this month, unhalted."""
+    return _running(model.campaign_until, model.halted_until, model.month)
+
+
+@kernel
+def _running(campaign_until, halted_until, month):
+    mask = np.empty(campaign_until.shape[0], dtype=np.bool_)
+    for f in range(mask.shape[0]):
+        mask[f] = is_running(campaign_until, halted_until, f, month)
+    return mask
+
+
 @kernel
 def any_running(campaign_until, halted_until, month):
     """Whether any campaign runs this month, unhalted (the quiet-month check)."""
