@@ -29,13 +29,8 @@ if TYPE_CHECKING:
 NO_NOISE = np.zeros(0)  # the cadre kernel's shocks when ``noise`` is zero (nothing is drawn)
 
 
-def clip_unit(values: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``np.clip(values, 0, 1, out=out)``, without ``np.clip``'s fixed cost on small arrays."""
-    np.maximum(values, 0.0, out=out)
-    return np.minimum(out, 1.0, out=out)
-
-
 def update_cadres(model: FactionModel) -> None:
+    """One month of cadre loyalty (the rule above; the arithmetic in :func:`_step_cadres`)."""
     p = model.spec.mechanisms.loyalty
     if not p.enabled:
         return
@@ -144,13 +139,26 @@ def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
     p = model.spec.mechanisms.loyalty
     if not p.enabled or p.fear == 0 or len(arrested) == 0:
         return
-    hit = np.zeros(model.cadres.n)
+    ties = model.ties
+    _fear(model.cadres.loyalty, arrested, ties.src, ties.dst, ties.weight, p.fear)
+
+
+@kernel
+def _fear(loyalty, arrested, src, dst, weight, fear):
+    """Each cadre loses ``fear * share * loyalty``, ``share`` the part of its tie weight that
+    goes to the ``arrested`` (at most 1; 0 without ties), in place."""
+    n = loyalty.shape[0]
+    hit = np.zeros(n)
     hit[arrested] = 1.0
-    lost = model.ties.sum_over_ties(hit)
-    strength = model.ties.strength()
-    share = np.divide(lost, strength, out=np.zeros_like(lost), where=strength > 0)
-    loyalty = model.cadres.loyalty
-    clip_unit(loyalty - p.fear * np.minimum(share, 1.0) * loyalty, out=loyalty)
+    lost = np.zeros(n)
+    strength = np.zeros(n)
+    for k in range(src.shape[0]):
+        lost[dst[k]] += weight[k] * hit[src[k]]
+        strength[dst[k]] += weight[k]
+    for i in range(n):
+        share = lost[i] / strength[i] if strength[i] > 0 else 0.0
+        x = loyalty[i]
+        loyalty[i] = min(max(x - fear * min(share, 1.0) * x, 0.0), 1.0)
 
 
 def ideological_shock(model: FactionModel, factions: np.ndarray, magnitude: float) -> None:
