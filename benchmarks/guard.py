@@ -5,9 +5,10 @@ back to back and interleaved, do not. Each ratio divides an engine workload by a
 workload of the same kind that the engine cannot make faster or slower:
 
 * ``replicate_over_small_calls``: one ``korea-1945`` replicate over a fixed loop of small numpy
-  calls on cadre-sized arrays (the engine's cost is the overhead of many such calls);
-* ``members_over_floor``: the rank-and-file update over a fused in-place pass on an array of the
-  same size (memory-bound work).
+  calls on cadre-sized arrays (most of the engine's cost is the fixed cost of many small calls,
+  numpy's and its compiled kernels');
+* ``members_over_floor``: the rank-and-file update (a compiled kernel) over a fused in-place
+  numpy pass on an array of the same size (memory-bound work).
 
 ``tests/test_performance.py`` fails when a ratio exceeds twice the value recorded in
 ``benchmarks/guard.json``. After a deliberate change, record new values with
