@@ -29,7 +29,7 @@ from factions.tables import TABLES
 
 log = logging.getLogger(__name__)
 
-DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "lifelines")
+DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "networkx", "pydantic", "lifelines")
 
 
 def versions() -> dict[str, str]:
