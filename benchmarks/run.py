@@ -64,11 +64,13 @@ def korea_replicate_ms(repeats: int) -> float:
 
 
 def full_scale() -> dict[str, float]:
-    """One replicate with every member held individually, in a fresh process (for peak RSS)."""
+    """One replicate with every member held individually, in a fresh process (for peak RSS),
+    timed after a default-scale replicate has loaded the compiled kernels."""
     code = (
         "import time, resource, json\n"
         "from factions.scenario import load_scenario\n"
         "from factions.model import FactionModel\n"
+        "FactionModel(load_scenario('korea-1945'), rng=0).run()\n"
         "spec = load_scenario('korea-1945', {'membership.scale': 1})\n"
         "t = time.perf_counter(); FactionModel(spec, rng=1).run()\n"
         "s = time.perf_counter() - t\n"
