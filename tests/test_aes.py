@@ -355,19 +355,24 @@ def test_scale_invariance(values, alpha, factor):
     alpha=st.sampled_from([0.5, 0.625, 0.75, 0.875]),  # p/q with small q: no int64 overflow
 )
 def test_compiled_and_python_integer_tables_agree(ints, alpha):
-    """The self-enforcement table runs compiled in int64 and, when int64 could overflow, as
-    plain Python on Python integers: both must give the same table."""
+    """The self-enforcement table and the choice of coalition run compiled in int64 and, when
+    int64 could overflow, as plain Python on Python integers: both must give the same."""
     from factions.compiled import as_python
     from factions.theory import aes
 
     p, q = float(alpha).as_integer_ratio()
     assert sum(ints) * max(p, q) < 2**62  # the compiled path's precondition
     tables = []
-    for solve, dtype in ((aes._self_enforcing, np.int64), (as_python(aes._self_enforcing), object)):
+    kernels = (aes._self_enforcing, aes._select)
+    for solve, select, dtype in (
+        (*kernels, np.int64),
+        (*(as_python(k) for k in kernels), object),
+    ):
         size = 1 << len(ints)
         power, best = np.zeros(size, dtype=dtype), np.zeros(size, dtype=dtype)
         se = np.zeros(size, dtype=bool)
         solve(np.array(ints, dtype=dtype), p, q, power, best, se)
-        tables.append((power.astype(object), best.astype(object), se))
+        chosen = [select(power, se, p, q, required) for required in range(size)]
+        tables.append((power.astype(object), best.astype(object), se, np.array(chosen)))
     for compiled, python in zip(*tables, strict=True):
         assert (compiled == python).all()

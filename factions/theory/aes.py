@@ -105,16 +105,6 @@ def _decode(mask: int, names: list[str]) -> frozenset[str]:
     return frozenset(name for i, name in enumerate(names) if mask >> i & 1)
 
 
-def _pick(candidates: np.ndarray, power: np.ndarray, names: list[str]) -> int:
-    """Apply the documented tie rule among candidate masks."""
-
-    def key(mask: int) -> tuple:
-        members = sorted(_decode(mask, names))
-        return (power[mask], len(members), tuple(members))
-
-    return min((int(m) for m in candidates), key=key)
-
-
 def _prepare(powers: Mapping[str, float], alpha: float):
     _check(powers, alpha)
     names = sorted(powers)
@@ -147,21 +137,49 @@ def ruling_coalition(
     coalition exists.
     """
     names, power, se = _prepare(powers, alpha)
-    full = (1 << len(names)) - 1
+    if must_include is not None and must_include not in powers:
+        raise ValueError(f"must_include {must_include!r} is not a player")
+    required = 0 if must_include is None else 1 << names.index(must_include)
     p, q = _alpha_ratio(alpha)
-    masks = np.flatnonzero(se)
-    winning = masks[power[masks] * q > power[full] * p]
-    if must_include is None:
-        if se[full]:
-            return frozenset(names)
-        candidates = winning[winning != full]
-    else:
-        if must_include not in powers:
-            raise ValueError(f"must_include {must_include!r} is not a player")
-        bit = 1 << names.index(must_include)
-        candidates = winning[(winning & bit) != 0]
-        if se[full] and len(candidates):
-            candidates = np.array([full])
-    if not len(candidates):
-        return None
-    return _decode(_pick(candidates, power, names), names)
+    select = _select if power.dtype == np.int64 else as_python(_select)
+    chosen = select(power, se, p, q, required)
+    return None if chosen < 0 else _decode(chosen, names)
+
+
+@kernel
+def _select(power, self_enforcing, p, q, required):
+    """The ruling coalition's bitmask, -1 for none: all players when they are self-enforcing;
+    otherwise, among the self-enforcing coalitions winning within all players (and holding the
+    ``required`` bits), the first by the tie rule: least power, then fewest members, then the
+    earliest sorted tuple of member names. Bits follow the names' order, so of two coalitions
+    of one size, the one holding the lowest bit in which they differ comes first.
+
+    Self-contained (no call to another kernel), so that it also runs as plain Python on
+    Python integers.
+    """
+    full = power.shape[0] - 1
+    if self_enforcing[full]:
+        return full
+    chosen, chosen_size = -1, 0
+    for mask in range(1, full):
+        if not self_enforcing[mask] or (mask & required) != required:
+            continue
+        if power[mask] * q <= power[full] * p:
+            continue  # not winning within all players
+        size, rest = 0, mask
+        while rest:
+            rest &= rest - 1
+            size += 1
+        if chosen >= 0:
+            if power[mask] != power[chosen]:
+                if power[mask] > power[chosen]:
+                    continue
+            elif size != chosen_size:
+                if size > chosen_size:
+                    continue
+            else:
+                differ = mask ^ chosen
+                if (mask & (differ & -differ)) == 0:
+                    continue
+        chosen, chosen_size = mask, size
+    return chosen
