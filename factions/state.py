@@ -93,10 +93,6 @@ class CadreState:
             self._counts.flags.writeable = False
         return self._counts
 
-    def office_sums(self, values: np.ndarray, n_factions: int) -> np.ndarray:
-        """Per faction, the sum of ``values`` over its cadres in office."""
-        return np.bincount(self.faction, values * self._office, minlength=n_factions)
-
     def move(self, idx: np.ndarray, faction: int) -> None:
         """Move cadres to another faction (the only place factions change)."""
         self.faction[idx] = faction
@@ -142,10 +138,6 @@ class Membership:
             scale=scale,
             entries=np.zeros(n_factions, dtype=np.int64),
         )
-
-    def in_use(self, values: np.ndarray) -> np.ndarray:
-        """The prefix of a per-slot array that covers every live entry (a view)."""
-        return values[: self.used]
 
     def counts(self) -> np.ndarray:
         """Members per faction (in persons, not entries)."""

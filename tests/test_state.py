@@ -46,11 +46,15 @@ def test_membership_matches_a_full_scan(slots: int, steps: list[tuple[str, int]]
         assert (members.entries == counts).all()
 
 
-def test_update_touches_only_slots_in_use():
+def test_indoctrination_touches_only_slots_in_use():
+    from factions.mechanisms.loyalty import _indoctrinate
+
     members = Membership.empty(10, scale=1, n_factions=N_FACTIONS)
     members.add(np.zeros(4, dtype=np.int8), 0.25)
-    assert members.in_use(members.loyalty).shape == (4,)
-    assert (members.in_use(members.loyalty) == np.float32(0.25)).all()
+    _indoctrinate(members.loyalty, members.used, 0.5)
+    assert members.used == 4
+    assert (members.loyalty[:4] == np.float32(0.625)).all()
+    assert (members.loyalty[4:] == 0).all()
 
 
 def _cadres(faction: list[int], status: list[Status]) -> CadreState:
@@ -80,9 +84,3 @@ def test_office_counts_follow_status_and_faction_changes():
     assert cadres.office_counts(N_FACTIONS).tolist() == [2, 0, 1]
     cadres.set_status(np.array([4]), Status.ACTIVE, month=6)
     assert cadres.office_counts(N_FACTIONS).tolist() == [2, 0, 2]
-
-
-def test_office_sums_ignore_cadres_out_of_office():
-    cadres = _cadres([0, 0, 1], [Status.ACTIVE, Status.EXILED, Status.REHABILITATED])
-    sums = cadres.office_sums(np.array([1.0, 10.0, 100.0]), N_FACTIONS)
-    assert sums.tolist() == [1.0, 100.0, 0.0]

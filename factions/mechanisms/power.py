@@ -38,12 +38,6 @@ def patron_backing(model: FactionModel) -> np.ndarray:
     return components(model)[2]
 
 
-def seats_per_faction(model: FactionModel) -> np.ndarray:
-    cadres = model.cadres
-    holders = cadres.seat & cadres.in_office()
-    return np.bincount(cadres.faction[holders], minlength=model.n_factions)
-
-
 def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
     cadres = model.cadres
