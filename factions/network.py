@@ -31,21 +31,13 @@ class Ties:
     weight: np.ndarray
     n: int
 
-    def active_weight(self, active: np.ndarray) -> np.ndarray:
-        """Each tie's weight, or zero where its source is not ``active`` (to pass as ``weight``
-        to several sums in a row)."""
-        return self.weight * active[self.src]
+    def sum_over_ties(self, values: np.ndarray) -> np.ndarray:
+        """For each cadre, the tie-weighted sum of ``values`` over its ties."""
+        return np.bincount(self.dst, weights=self.weight * values[self.src], minlength=self.n)
 
-    def sum_over_ties(self, values: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
-        """For each cadre, the weighted sum of ``values`` over its ties (``weight``: the ties'
-        own weights, or :meth:`active_weight`)."""
-        w = self.weight if weight is None else weight
-        return np.bincount(self.dst, weights=w * values[self.src], minlength=self.n)
-
-    def strength(self, weight: np.ndarray | None = None) -> np.ndarray:
-        """For each cadre, the total weight of its ties (``weight`` as in :meth:`sum_over_ties`)."""
-        w = self.weight if weight is None else weight
-        return np.bincount(self.dst, weights=w, minlength=self.n)
+    def strength(self) -> np.ndarray:
+        """For each cadre, the total weight of its ties."""
+        return np.bincount(self.dst, weights=self.weight, minlength=self.n)
 
     def between(self, faction: np.ndarray, n_factions: int) -> np.ndarray:
         """Symmetric matrix of the total weight of ties between (and within) factions."""

@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from factions.errors import ExperimentError
+from factions.results import staged_folder
 from factions.tables import TABLES
 
 log = logging.getLogger(__name__)
@@ -136,20 +136,12 @@ class SweepStore:
     def create(cls, folder: str | Path, manifest: dict, points: pd.DataFrame) -> SweepStore:
         """Make a new store: manifest and points written in a staging folder, then renamed."""
         folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
+        with staged_folder(folder) as staging:  # only a missing or empty folder gets here
             for name in TABLES:
                 (staging / name).mkdir()
             write_atomic(points, staging / POINTS)
             write_json_atomic({**manifest, "format": FORMAT}, staging / MANIFEST)
-            if folder.exists():
-                folder.rmdir()  # only an empty folder gets here
-            os.replace(staging, folder)
-            _fsync_dir(folder.parent)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        _fsync_dir(folder.parent)
         log.info("created sweep store %s", folder)
         return cls.read(folder)
 

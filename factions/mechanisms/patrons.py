@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.compiled import kernel
-from factions.mechanisms.purge import any_running, running
+from factions.mechanisms.purge import running
 from factions.state import NOT_YET, Status
 
 if TYPE_CHECKING:
@@ -55,9 +55,8 @@ def intervene(model: FactionModel) -> None:
         return
     month = model.month
     since = month - RECENT_ARRESTS + 1
-    if model.last_arrest < since and not any_running(
-        model.campaign_until, model.halted_until, month
-    ):
+    campaign = running(model)
+    if model.last_arrest < since and not campaign.any():
         return  # no purge under way anywhere: nothing to intervene in
     cadres = model.cadres
     attacked = np.empty(model.n_factions, dtype=np.bool_)
@@ -66,7 +65,7 @@ def intervene(model: FactionModel) -> None:
         cadres.arrested_at,
         since,
         model.eliminated_at,
-        running(model),
+        campaign,
         model.faction_patron,
         model.patron_affinity,
         attacked,

@@ -51,13 +51,11 @@ def components(model: FactionModel) -> np.ndarray:
         cadres.seat,
         model.army_control,
         model.leader_faction,
-        model.presence,
-        model.faction_patron,
-        model.patron_affinity,
         model.legitimacy,
         members.entries,
         members.scale,
     )
+    raw[2] = model.patron_term(model.presence)
     return raw
 
 
@@ -91,16 +89,12 @@ def _fill_components(
     seat,
     control,
     leader,
-    presence,
-    faction_patron,
-    affinity,
     legitimacy,
     entries,
     scale,
 ):
-    """Fill the rows of ``raw`` (``COMPONENTS`` order): armed force of the cadres in office
-    after army control, their seats, patron presence times affinity (none without a patron),
-    legitimacy, members in persons."""
+    """Fill the rows of ``raw`` (``COMPONENTS`` order) but patron backing: armed force of the
+    cadres in office after army control, their seats, legitimacy, members in persons."""
     raw[:2] = 0.0
     for i in range(faction.shape[0]):
         if office[i]:
@@ -112,8 +106,6 @@ def _fill_components(
     own = raw[0, leader]
     for f in range(raw.shape[1]):
         raw[0, f] *= 1.0 - control
-        patron = faction_patron[f]
-        raw[2, f] = presence[patron] * affinity[f] if patron >= 0 else 0.0
         raw[3, f] = legitimacy[f]
         raw[4, f] = entries[f] * scale
     raw[0, leader] = own + control * (total - own)

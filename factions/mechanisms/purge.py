@@ -104,12 +104,6 @@ def _arrestable(office, faction, exempt_faction, exempt_cadre):
     return mask
 
 
-@kernel
-def is_running(campaign_until, halted_until, faction, month):
-    """Whether a campaign against ``faction`` runs this month, unhalted."""
-    return campaign_until[faction] >= month and halted_until[faction] < month
-
-
 def running(model: FactionModel) -> np.ndarray:
     """Boolean mask of the factions under a campaign that runs this month, unhalted."""
     return _running(model.campaign_until, model.halted_until, model.month)
@@ -119,17 +113,8 @@ def running(model: FactionModel) -> np.ndarray:
 def _running(campaign_until, halted_until, month):
     mask = np.empty(campaign_until.shape[0], dtype=np.bool_)
     for f in range(mask.shape[0]):
-        mask[f] = is_running(campaign_until, halted_until, f, month)
+        mask[f] = campaign_until[f] >= month and halted_until[f] < month
     return mask
-
-
-@kernel
-def any_running(campaign_until, halted_until, month):
-    """Whether any campaign runs this month, unhalted (the quiet-month check)."""
-    for f in range(campaign_until.shape[0]):
-        if is_running(campaign_until, halted_until, f, month):
-            return True
-    return False
 
 
 def launch_campaigns(model: FactionModel) -> None:
@@ -212,8 +197,8 @@ def spread_arrests(model: FactionModel) -> None:
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
-    month = model.month
-    if not any_running(model.campaign_until, model.halted_until, month):
+    campaign = running(model)
+    if not campaign.any():
         return
     cadres = model.cadres
     ties = model.ties
@@ -226,9 +211,8 @@ def spread_arrests(model: FactionModel) -> None:
         ties.dst,
         ties.weight,
         model.protection_of_faction(),
-        model.campaign_until,
-        model.halted_until,
-        month,
+        campaign,
+        model.month,
         p.spread,
         p.collateral,
         p.direct_arrest,
@@ -249,8 +233,7 @@ def _arrest_probability(
     dst,
     weight,
     protection,
-    campaign_until,
-    halted_until,
+    campaign,
     month,
     spread,
     collateral,
@@ -260,7 +243,7 @@ def _arrest_probability(
 ):
     """Each cadre's probability of arrest this month (the spread rule of the module docstring):
     ``1 - (1 - spread)^w``, ``w`` the weight of its ties to cadres purged in the last
-    ``RECENT_MONTHS`` months; combined with ``direct_arrest`` in a running campaign's target,
+    ``RECENT_MONTHS`` months; combined with ``direct_arrest`` in a ``campaign``'s target,
     times ``collateral`` outside it; times one less its faction's protection. Zero for cadres
     a purge may not arrest (below any draw).
 
@@ -282,10 +265,7 @@ def _arrest_probability(
             continue
         f = faction[i]
         q = 1.0 - (1.0 - spread) ** exposure[i]
-        if is_running(campaign_until, halted_until, f, month):
-            q = 1.0 - (1.0 - q) * (1.0 - direct_arrest)
-        else:
-            q = q * collateral
+        q = 1.0 - (1.0 - q) * (1.0 - direct_arrest) if campaign[f] else q * collateral
         prob[i] = q * (1.0 - protection[f])
     return prob
 
