@@ -17,8 +17,10 @@ import click
 
 from factions import __version__
 from factions.errors import FactionsError, ScenarioValidationError
+from factions.seeds import MAX_REPLICATES
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 EPILOG = """\b
 Examples:
@@ -35,7 +37,8 @@ Examples:
 
 
 def friendly_errors(command: Callable) -> Callable:
-    """Turn library errors into a message on stderr and exit status 2."""
+    """Turn library errors, and files that cannot be written (a read-only folder, a full
+    disk), into a message on stderr and exit status 2."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
@@ -43,7 +46,10 @@ def friendly_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except FactionsError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
     return wrapper
 
@@ -82,19 +88,26 @@ def _progress_bar(total: int, label: str):
     return update
 
 
-def _simulate(scenario: str, replicates: int, seed: int, workers: int, overrides):
-    from factions.scenario import load_scenario
-
-    spec = load_scenario(scenario, list(overrides))  # refuse bad input before heavy imports
+def _simulate(spec, replicates: int, seed: int, workers: int):
     from factions.ensemble import run_ensemble
 
     progress = _progress_bar(replicates, spec.name)
     return run_ensemble(spec, replicates, seed, workers=workers, progress=progress)
 
 
+_replicates = click.option(
+    "-n",
+    "--replicates",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, MAX_REPLICATES),
+    help=f"Replicates (at most {MAX_REPLICATES:,}).",
+)
+
+
 @main.command()
 @click.argument("scenario")
-@click.option("-n", "--replicates", default=200, show_default=True, type=click.IntRange(1))
+@_replicates
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Root seed.")
 @click.option(
     "-j", "--workers", default=2, show_default=True, type=click.IntRange(1), help="Processes."
@@ -107,26 +120,44 @@ def _simulate(scenario: str, replicates: int, seed: int, workers: int, overrides
 @friendly_errors
 def run(scenario, replicates, seed, workers, overrides, out, figures):
     """Run REPLICATES replicates of SCENARIO (a bundled name or a .toml path)."""
+    import signal
+
+    from factions.results import check_run_folder
+    from factions.scenario import load_scenario
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    spec = load_scenario(scenario, list(overrides))
+    folder = check_run_folder(Path(out or Path("results") / spec.name))  # before simulating
+    try:
+        written = _run_and_save(spec, replicates, seed, workers, overrides, folder, figures)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: {folder}/ left as it was", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    for path in written:
+        click.echo(f"figure: {path}")
+
+
+def _run_and_save(spec, replicates, seed, workers, overrides, folder: Path, figures: bool):
+    """Simulate, write the results folder (atomically), print the summary; return figures."""
     from factions.summary import render, summarise
 
-    results = _simulate(scenario, replicates, seed, workers, overrides)
+    results = _simulate(spec, replicates, seed, workers)
     results.manifest["command"] = sys.argv
     results.manifest["overrides"] = list(overrides)
     summary = summarise(results)
-    folder = Path(out or Path("results") / results.scenario.name)
     results.save(folder, summary)
     click.echo(render(summary))
     click.echo(f"\nresults: {folder}/ (Parquet tables, summary.json, manifest.json)")
-    if figures:
-        from factions.plots import write_default_figures
+    if not figures:
+        return []
+    from factions.plots import write_default_figures
 
-        for path in write_default_figures(results, folder / "figures"):
-            click.echo(f"figure: {path}")
+    return write_default_figures(results, folder / "figures")
 
 
 @main.command()
 @click.argument("target")
-@click.option("-n", "--replicates", default=200, show_default=True, type=click.IntRange(1))
+@_replicates
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0))
 @click.option("-j", "--workers", default=2, show_default=True, type=click.IntRange(1))
 @_set_option
@@ -142,7 +173,9 @@ def validate(target, replicates, seed, workers, overrides):
             raise click.UsageError("--set applies to a scenario, not to a results folder")
         results = Results.load(path)
     else:
-        results = _simulate(target, replicates, seed, workers, overrides)
+        from factions.scenario import load_scenario
+
+        results = _simulate(load_scenario(target, list(overrides)), replicates, seed, workers)
     summary = summarise(results)
     click.echo(render(summary))
     held = sum(p["holds"] for p in summary["patterns"])
@@ -241,7 +274,10 @@ def _report(results) -> None:
     "-o", "--out", type=click.Path(file_okay=False), help="Results folder [results/EXPERIMENT]."
 )
 @click.option(
-    "-n", "--replicates", type=click.IntRange(1), help="Replicates per point [the file's]."
+    "-n",
+    "--replicates",
+    type=click.IntRange(1, MAX_REPLICATES),
+    help="Replicates per point [the file's].",
 )
 @click.option("--resume", is_flag=True, help="Continue the sweep stored in the results folder.")
 @click.option("--new", is_flag=True, help="Discard what the results folder holds; start over.")
@@ -275,7 +311,7 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
         results = _run_sweep(exp, folder, workers, scheduler, resume, new, batch_size, retries)
     except KeyboardInterrupt:
         _interrupted(experiment, folder, replicates)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     _report(results)
 
 
@@ -485,7 +521,7 @@ def calibrate(
                 written.append(abc.write_scenario(result, scenario_file, force))
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing written to {folder}/", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     _calibration_report(result, folder, written)
 
 

@@ -1,8 +1,10 @@
 """The results of an ensemble: tidy tables, a manifest, and a folder format to keep them in.
 
 A results folder holds one Parquet file per table (``runs``, ``factions``, ``timeseries``,
-``events``, ``congresses``, ``cadres``), ``summary.json`` and ``manifest.json``. It is written
-to a temporary folder and renamed into place, so a failure never leaves half a folder behind.
+``events``, ``congresses``, ``cadres``), ``summary.json`` and ``manifest.json`` (marked
+``kind = "run"``). It is written to a new folder beside its place and swapped in by renames, so a
+failure or Ctrl-C never leaves half a folder behind, and the folder it replaces stays intact
+until the new one is complete. Only such a folder is ever replaced.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -43,22 +46,119 @@ def versions() -> dict[str, str]:
     return found
 
 
+#: The marker of a results folder written by :meth:`Results.save` (``manifest["kind"]``).
+KIND = "run"
+#: Everything :meth:`Results.save` and ``factions run`` write into a results folder.
+RUN_FILES = frozenset({*(f"{name}.parquet" for name in TABLES), "summary.json", "manifest.json"})
+RUN_FOLDERS = frozenset({"figures"})
+
+
+def check_location(folder: str | Path) -> Path:
+    """Refuse an output folder that cannot be written or must never be replaced.
+
+    Called before anything is simulated: a symbolic link, the current folder or one of its
+    ancestors, a path under a file, or a place where no folder can be created is refused with an
+    :class:`ExperimentError` saying why. What can only fail while writing (a full disk) fails then.
+    """
+    folder = Path(folder)
+    if folder.is_symlink():
+        raise ExperimentError(f"{folder} is a symbolic link; give the real folder as --out")
+    if folder.exists() and not folder.is_dir():
+        raise ExperimentError(f"{folder} exists and is not a folder; choose another --out")
+    resolved = folder.resolve()
+    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
+        raise ExperimentError(
+            f"{folder} is the current folder or one of its parents; give a new folder as --out"
+        )
+    parent = resolved.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ExperimentError(f"{folder}: {parent} is a file, not a folder; choose another --out")
+    try:
+        Path(tempfile.mkdtemp(prefix=".factions-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise ExperimentError(
+            f"{folder}: cannot create a folder in {parent} ({exc.strerror or exc}); "
+            "choose another --out"
+        ) from exc
+    return folder
+
+
+def _new_folder_beside(folder: Path, tag: str) -> Path:
+    """A new, hidden, uniquely named folder beside ``folder``, made with the umask's mode."""
+    while True:
+        candidate = folder.with_name(f".{folder.name}.{tag}-{secrets.token_hex(4)}")
+        try:
+            candidate.mkdir()  # mode 0o777 & ~umask, unlike tempfile.mkdtemp's 0o700
+        except FileExistsError:
+            continue
+        return candidate
+
+
 @contextlib.contextmanager
 def staged_folder(folder: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``folder``; it replaces ``folder`` if the block succeeds.
+    """Yield a new folder beside ``folder``; it replaces ``folder`` if the block succeeds.
 
-    On any failure (or Ctrl-C) the temporary folder is removed and ``folder`` left as it was.
+    The caller decides whether ``folder`` may be replaced. The old folder is renamed aside, the
+    new one renamed into place, then the old one removed: at every moment ``folder`` is either
+    the old folder, intact, or the new one, complete. On any failure (or Ctrl-C) the new folder
+    is removed and the old one is back in place.
     """
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    staging = _new_folder_beside(folder, "new")
+    aside: Path | None = None
     try:
         yield staging
         if folder.exists():
-            shutil.rmtree(folder)
+            aside = _new_folder_beside(folder, "old")
+            os.replace(folder, aside)  # an empty folder is replaced by a rename
         os.replace(staging, folder)
     except BaseException:
+        if aside is not None and not folder.exists():
+            os.replace(aside, folder)
+            aside = None
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if aside is not None:
+            shutil.rmtree(aside, onexc=_left_behind)
+
+
+def _left_behind(function, path, exc) -> None:
+    log.warning("could not remove %s of the replaced folder: %s", path, exc)
+
+
+def is_run_folder(folder: Path) -> bool:
+    """Whether ``folder`` is recognisably a results folder of ``factions run``.
+
+    Its manifest says ``kind = "run"`` and it holds nothing but what a run writes (tables,
+    summary, manifest, ``figures/``): such a folder may be replaced by a new run, nothing else.
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        entries = list(folder.iterdir())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
+        return False
+    return all(
+        (p.name in RUN_FILES and p.is_file() and not p.is_symlink())
+        or (p.name in RUN_FOLDERS and p.is_dir() and not p.is_symlink())
+        for p in entries
+    )
+
+
+def check_run_folder(folder: str | Path) -> Path:
+    """Check (before simulating) that ``factions run`` may write ``folder``: a new or empty
+    folder, or a results folder of an earlier run, which is then replaced as a whole."""
+    folder = check_location(folder)
+    if folder.exists() and any(folder.iterdir()) and not is_run_folder(folder):
+        raise ExperimentError(
+            f"{folder} exists and is not a results folder of `factions run` "
+            "(only those are replaced); choose another --out"
+        )
+    return folder
 
 
 @dataclass
@@ -92,34 +192,54 @@ class Results:
         raise AttributeError(name)
 
     def save(self, folder: str | Path, summary: dict[str, Any] | None = None) -> Path:
-        """Write the folder atomically; refuse to overwrite a folder that is not a results one."""
-        folder = Path(folder)
-        if folder.exists() and not (folder / "manifest.json").exists() and any(folder.iterdir()):
-            raise ExperimentError(
-                f"{folder} exists and is not a results folder; choose another --out"
-            )
+        """Write the folder atomically; only a results folder of an earlier run is replaced."""
+        folder = check_run_folder(folder)
         with staged_folder(folder) as staging:
             for name in TABLES:
                 self.tables[name].to_parquet(staging / f"{name}.parquet", index=False)
             if summary is not None:
                 (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-            (staging / "manifest.json").write_text(json.dumps(self.manifest, indent=2))
+            manifest = {**self.manifest, "kind": KIND}
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
         log.info("wrote results to %s", folder)
         return folder
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by :meth:`save`."""
+        """Read a results folder written by :meth:`save`; a damaged one raises
+        :class:`ExperimentError` naming the file."""
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():
             raise ExperimentError(f"{folder} is not a results folder (no manifest.json)")
-        manifest = json.loads(manifest_path.read_text())
+        manifest = read_manifest(manifest_path, ("resolved_scenario",))
         scenario = validate(manifest["resolved_scenario"], source=str(manifest_path))
         tables = {}
         for name in TABLES:
             path = folder / f"{name}.parquet"
             if not path.is_file():
                 raise ExperimentError(f"{folder} is missing {path.name}")
-            tables[name] = pd.read_parquet(path)
+            tables[name] = read_parquet(path)
         return cls(scenario, tables, manifest)
+
+
+def read_manifest(path: Path, required: tuple[str, ...]) -> dict[str, Any]:
+    """A manifest: a JSON object with the ``required`` keys, else an error naming the file."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"{path}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise ExperimentError(f"{path}: damaged manifest (not a JSON object)")
+    missing = [key for key in required if key not in manifest]
+    if missing:
+        raise ExperimentError(f"{path}: damaged manifest (missing {', '.join(missing)})")
+    return manifest
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file as a table; a damaged or truncated file raises an error naming it."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise ExperimentError(f"{path}: damaged Parquet file ({exc})") from exc

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Most replicates of one ensemble or design point (a typo of 10^11 is refused, not allocated).
+MAX_REPLICATES = 1_000_000
+
 
 def replicate_seed(root: int, replicate: int) -> np.random.SeedSequence:
     if root < 0:
