@@ -202,9 +202,9 @@ def test_ctrl_c_during_run_exits_130_and_keeps_the_old_folder(tmp_path, korea):
     folder = tmp_path / "out"
     korea.save(folder)
     before = snapshot(folder)
+    command = ["run", str(TINY), "-n", "5000", "-j", "1", "--no-figures", "--out", str(folder)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "factions.cli", "run", str(TINY), "-n", "5000", "-j", "1"]
-        + ["--no-figures", "--out", str(folder)],
+        [sys.executable, "-m", "factions.cli", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
