@@ -136,10 +136,10 @@ def test_interrupted_sweep_resumes_to_the_same_rows(experiment, reference, tmp_p
 def test_resume_order_does_not_matter(experiment, reference, tmp_path):
     """Chunks stored in any order, by any batching, read back as the same sorted tables."""
     out = tmp_path / "store"
-    store = open_store(out, manifest(experiment), points_table(experiment))
-    for ids in ([10, 11], [2], [5, 6, 7]):
-        task = next(make_tasks(experiment, ids, len(ids)))
-        store.write_chunk(run_task(task).tables)
+    with open_store(out, manifest(experiment), points_table(experiment)) as store:
+        for ids in ([10, 11], [2], [5, 6, 7]):
+            task = next(make_tasks(experiment, ids, len(ids)))
+            store.write_chunk(run_task(task).tables)
     assert SweepStore.read(out).stored_run_ids() == {2, 5, 6, 7, 10, 11}
     assert_same(reference, run_sweep(experiment, out, resume=True, batch_size=4))
 

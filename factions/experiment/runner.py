@@ -471,41 +471,28 @@ def run_sweep(
 
 
 def _run(exp, out, workers, executor, scheduler, resume, new, batch_size, retries, progress):
-    store = open_store(out, manifest(exp), points_table(exp), resume=resume, new=new)
-    with store.locked():
-        store.repair()
-        stored = store.stored_run_ids()
-        remaining = [rid for rid in range(exp.n_runs) if rid not in stored]
-        if progress:
-            progress(len(stored), exp.n_runs)
-        if remaining:
-            _execute(
-                exp,
-                store,
-                remaining,
-                workers,
-                executor,
-                scheduler,
-                batch_size,
-                retries,
-                progress,
-                len(stored),
-            )
+    pool = Workers(workers, scheduler, executor)  # a scheduler that fails leaves no store behind
+    try:
+        with open_store(out, manifest(exp), points_table(exp), resume=resume, new=new) as store:
+            store.repair()
+            stored = store.stored_run_ids()
+            remaining = [rid for rid in range(exp.n_runs) if rid not in stored]
+            if progress:
+                progress(len(stored), exp.n_runs)
+            if remaining:
+                _execute(exp, store, remaining, pool, batch_size, retries, progress, len(stored))
+    except BaseException:
+        pool.close(wait=False)
+        raise
+    pool.close()
     return SweepResults.load(out, experiment=exp)
 
 
-def _execute(
-    exp, store, remaining, workers, executor, scheduler, batch_size, retries, progress, done
-) -> None:
-    pool = Workers(workers, scheduler, executor)
+def _execute(exp, store, remaining, pool, batch_size, retries, progress, done) -> None:
     size = batch_size or batch_size_for(len(remaining), pool.parallelism)
     log.info("%s: %d runs to go on %s, %d per task", exp.name, len(remaining), pool, size)
-    started, clean = time.perf_counter(), False
-    try:
-        _Driver(exp, store, pool, retries, progress, done).run(make_tasks(exp, remaining, size))
-        clean = True
-    finally:
-        pool.close(wait=clean)
+    started = time.perf_counter()
+    _Driver(exp, store, pool, retries, progress, done).run(make_tasks(exp, remaining, size))
     elapsed = time.perf_counter() - started
     log.info(
         "%s: %d runs in %.1f s (%.2f runs/s)",

@@ -10,15 +10,22 @@ Layout::
 Each finished task becomes one *chunk*: a ``part-<id>.parquet`` in every table folder, named
 after the smallest run id it holds. Every part is written to a hidden temporary name, flushed to
 disk and renamed into place (a rename is atomic), and the ``runs`` part is written last: it is
-the chunk's commit mark. A run is stored exactly when its row is in a ``runs`` part. Whatever
-kills the sweep — Ctrl-C, SIGKILL, a power cut — leaves at most hidden temporary files and parts
-of an uncommitted chunk, which :meth:`SweepStore.repair` deletes before a resumed sweep starts.
-Runs are never written twice, so a resumed sweep neither loses nor duplicates one.
+the chunk's commit mark, and it records (in its Parquet metadata) the row count of every other
+part of the chunk. A run is stored exactly when its row is in a ``runs`` part. Whatever kills
+the sweep — Ctrl-C, SIGKILL, a power cut — leaves at most hidden temporary files and parts of an
+uncommitted chunk, which :meth:`SweepStore.repair` deletes before a resumed sweep starts; it also
+verifies every committed chunk (each part readable, with the recorded row count) and uncommits a
+damaged one (a part deleted or truncated), so that its runs are run again. Runs are never written
+twice, so a resumed sweep neither loses nor duplicates one. Files that are not parts (``part-1
+(copy).parquet``, notes) are ignored.
 
 A store belongs to one experiment identity (base scenario hash, design hash, replicates, root
 seed); opening it for another is refused unless the caller asks for a new store. An exclusive
 lock (``.lock``, released by the kernel when the process dies) keeps two sweeps from writing to
-the same folder at once. Each table folder is also a Parquet dataset that pandas can read
+the same folder at once; it is taken before anything in the folder is created or removed, so of
+two sweeps started at once into the same new folder exactly one proceeds.
+
+Each table folder is also a Parquet dataset that pandas can read
 directly (``pd.read_parquet("DIR/timeseries")``); :meth:`SweepStore.tables` is the reference
 reader: committed chunks only, sorted by run id, whatever the order the chunks were written in.
 """
@@ -29,6 +36,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -41,7 +49,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from factions.errors import ExperimentError
-from factions.results import staged_folder
+from factions.results import check_location, read_manifest, read_parquet
 from factions.tables import TABLES
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,22 @@ LOCK = ".lock"
 #: Tables in the order a chunk writes them: ``runs`` last, as the commit mark.
 WRITE_ORDER = (*[t for t in TABLES if t != "runs"], "runs")
 RUN_COLUMNS = ("run_id", "point", "replicate", "seed", "scenario_hash", "status", "error")
+#: Keys of the ``runs`` part's metadata: the row count of each part of its chunk.
+ROWS_KEY = b"factions.rows"
+#: What a manifest must hold to be read (a damaged one is refused, naming the file).
+REQUIRED = (
+    "experiment",
+    "identity",
+    "scenario",
+    "resolved_scenario",
+    "design",
+    "points",
+    "replicates",
+    "runs",
+    "root_seed",
+)
+_PART = re.compile(r"^part-(\d{12})\.parquet$")
+_TEMPORARY = re.compile(r"^\..+\.\d+\.tmp$")
 
 
 def _part_name(chunk: int) -> str:
@@ -82,12 +106,17 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     return table
 
 
-def write_atomic(frame: pd.DataFrame, path: Path) -> None:
+def write_atomic(
+    frame: pd.DataFrame, path: Path, metadata: Mapping[bytes, bytes] | None = None
+) -> None:
     """Write a Parquet file under a hidden temporary name, flush it, rename it into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table = _arrow(frame)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     try:
         with open(temporary, "wb") as handle:
-            pq.write_table(_arrow(frame), handle)
+            pq.write_table(table, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
@@ -116,32 +145,31 @@ class SweepStore:
 
     @classmethod
     def read(cls, folder: str | Path) -> SweepStore:
-        """Open an existing store (read-only use: no lock, no repair)."""
+        """Open an existing store (read-only use: no lock, no repair, nothing written)."""
         folder = Path(folder)
         path = folder / MANIFEST
         if not path.is_file():
             raise ExperimentError(f"{folder} is not a sweep folder (no {MANIFEST})")
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ExperimentError(f"{path}: unreadable manifest: {exc}") from exc
+        manifest = read_manifest(path, ())
         if manifest.get("format") != FORMAT:
             raise ExperimentError(
                 f"{folder} is not a sweep folder (format {manifest.get('format')!r}); "
                 "`factions run` results are read with factions.results.Results.load"
             )
+        _check_manifest(path, manifest)
         return cls(folder, manifest)
 
     @classmethod
-    def create(cls, folder: str | Path, manifest: dict, points: pd.DataFrame) -> SweepStore:
-        """Make a new store: manifest and points written in a staging folder, then renamed."""
-        folder = Path(folder)
-        with staged_folder(folder) as staging:  # only a missing or empty folder gets here
-            for name in TABLES:
-                (staging / name).mkdir()
-            write_atomic(points, staging / POINTS)
-            write_json_atomic({**manifest, "format": FORMAT}, staging / MANIFEST)
-        _fsync_dir(folder.parent)
+    def create(cls, folder: Path, manifest: dict, points: pd.DataFrame) -> SweepStore:
+        """Make a new store in ``folder`` (locked by the caller, holding nothing else).
+
+        The manifest is written last: a folder without one is an unfinished creation.
+        """
+        for name in TABLES:
+            (folder / name).mkdir(exist_ok=True)
+        write_atomic(points, folder / POINTS)
+        write_json_atomic({**manifest, "format": FORMAT}, folder / MANIFEST)
+        _fsync_dir(folder)
         log.info("created sweep store %s", folder)
         return cls.read(folder)
 
@@ -150,50 +178,70 @@ class SweepStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[SweepStore]:
         """Hold the store's exclusive lock; refuse if another process holds it."""
-        handle = open(self.folder / LOCK, "a+")  # noqa: SIM115 - held for the whole block
-        try:
-            if not _try_lock(handle):
-                raise ExperimentError(
-                    f"{self.folder} is in use by another sweep (pid {_holder(handle)}); "
-                    "wait for it to finish or stop it first"
-                )
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
+        with hold_lock(self.folder):
             yield self
-        finally:
-            handle.close()  # closing releases the lock
 
     def is_running(self) -> bool:
-        """Whether another process holds the lock (a sweep is writing here now)."""
-        path = self.folder / LOCK
-        if not path.exists():
+        """Whether another process holds the lock (a sweep is writing here now).
+
+        Only reads: the lock file is opened read-only, so this works on a read-only folder.
+        """
+        try:
+            handle = open(self.folder / LOCK, "rb")  # noqa: SIM115 - closed below
+        except OSError:
             return False
-        with open(path, "a+") as handle:
-            return not _try_lock(handle)
+        with handle:
+            return not _try_lock(handle, shared=True)
 
     def repair(self) -> int:
-        """Delete temporary files and parts of uncommitted chunks; return how many."""
+        """Uncommit damaged chunks, delete temporary files and parts of uncommitted chunks;
+        return how many files were removed."""
+        removed = self._uncommit_damaged()
         committed = {_chunk_of(p) for p in self._parts("runs")}
-        removed = 0
+        strays = []
         for name in TABLES:
             folder = self.folder / name
             folder.mkdir(exist_ok=True)
             for path in folder.iterdir():
-                stale = path.name.startswith(".") and path.name.endswith(".tmp")
-                orphan = path.name.startswith("part-") and _chunk_of(path) not in committed
-                if stale or orphan:
+                part = _PART.match(path.name)
+                if _TEMPORARY.match(path.name) or (part and int(part[1]) not in committed):
                     path.unlink(missing_ok=True)
                     removed += 1
+                elif not part:
+                    strays.append(path)
         if removed:
             log.warning("removed %d incomplete files left by an interrupted sweep", removed)
+        if strays:
+            log.warning("ignoring files that are not parts of the store: %s", strays[:5])
         return removed
+
+    def _uncommit_damaged(self) -> int:
+        """Delete the ``runs`` part of every committed chunk that fails :meth:`_verify`."""
+        damaged = [p for p in self._parts("runs") if not self._verify(p)]
+        for path in damaged:
+            log.warning("chunk %s is damaged (a part missing or truncated): runs again", path)
+            path.unlink()
+        return len(damaged)
+
+    def _verify(self, runs_part: Path) -> bool:
+        """Whether a committed chunk is whole: every part readable, with its recorded rows."""
+        try:
+            schema = pq.read_schema(runs_part)
+            expected = json.loads((schema.metadata or {}).get(ROWS_KEY, b"{}"))
+            name = runs_part.name
+            return all(
+                pq.read_metadata(self.folder / table / name).num_rows == rows
+                for table, rows in expected.items()
+                if rows
+            )
+        except (OSError, ValueError):  # missing, truncated, or not Parquet (ArrowInvalid)
+            return False
 
     # ------------------------------------------------------------------ writing
 
     def write_chunk(self, tables: Mapping[str, pd.DataFrame]) -> int:
-        """Store one chunk (the runs of one task); return its id. ``runs`` is written last."""
+        """Store one chunk (the runs of one task); return its id. ``runs`` is written last,
+        with the row counts of the other parts in its metadata."""
         runs = tables["runs"]
         if runs.empty:
             raise ValueError("a chunk must hold at least one run")
@@ -201,28 +249,44 @@ class SweepStore:
         name = _part_name(chunk)
         if (self.folder / "runs" / name).exists():
             raise ExperimentError(f"chunk {chunk} is already stored in {self.folder}")
+        rows = {}
         for table in WRITE_ORDER:
             frame = tables.get(table)
-            if frame is not None and (table == "runs" or not frame.empty):
-                write_atomic(frame, self.folder / table / name)
-                _fsync_dir(self.folder / table)
+            if frame is None or (table != "runs" and frame.empty):
+                continue
+            rows[table] = len(frame)
+            metadata = {ROWS_KEY: json.dumps(rows).encode()} if table == "runs" else None
+            write_atomic(frame, self.folder / table / name, metadata)
+            _fsync_dir(self.folder / table)
         return chunk
 
     # ------------------------------------------------------------------ reading
 
     def _parts(self, table: str) -> list[Path]:
+        """The parts of a table folder, by chunk; other files there are ignored."""
         folder = self.folder / table
         if not folder.is_dir():
             return []
-        return sorted(folder.glob("part-*.parquet"))
+        return sorted(p for p in folder.iterdir() if _PART.match(p.name))
+
+    def _read_parts(self, parts: list[Path]) -> pd.DataFrame:
+        tables = []
+        for path in parts:
+            try:
+                tables.append(pq.read_table(path))
+            except (OSError, ValueError) as exc:
+                raise ExperimentError(
+                    f"{path}: damaged part ({exc}); resume the sweep (--resume) to run its "
+                    "runs again"
+                ) from exc
+        return _concat(tables)
 
     def runs(self) -> pd.DataFrame:
         """Every stored run (ok and failed), sorted by run id."""
         parts = self._parts("runs")
         if not parts:
             return pd.DataFrame({c: pd.Series(dtype=_RUN_DTYPES[c]) for c in RUN_COLUMNS})
-        frame = _concat([pq.read_table(p) for p in parts])
-        frame = frame.sort_values("run_id", kind="stable", ignore_index=True)
+        frame = self._read_parts(parts).sort_values("run_id", kind="stable", ignore_index=True)
         duplicated = frame["run_id"].duplicated()
         if duplicated.any():
             ids = frame.loc[duplicated, "run_id"].head(5).tolist()
@@ -233,7 +297,7 @@ class SweepStore:
         return set(self.runs()["run_id"].tolist())
 
     def points(self) -> pd.DataFrame:
-        return pd.read_parquet(self.folder / POINTS)
+        return read_parquet(self.folder / POINTS)
 
     def table(self, name: str) -> pd.DataFrame:
         """One table over the committed chunks, sorted by run id (stable within a run)."""
@@ -245,8 +309,7 @@ class SweepStore:
         parts = [p for p in self._parts(name) if _chunk_of(p) in committed]
         if not parts:
             return pd.DataFrame()
-        frame = _concat([pq.read_table(p) for p in parts])
-        return frame.sort_values("run_id", kind="stable", ignore_index=True)
+        return self._read_parts(parts).sort_values("run_id", kind="stable", ignore_index=True)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table, ``points`` included."""
@@ -299,21 +362,69 @@ def _concat(tables: list[pa.Table]) -> pd.DataFrame:
     return pa.concat_tables(tables, promote_options="permissive").to_pandas()
 
 
-def _try_lock(handle) -> bool:
+def _try_lock(handle, shared: bool = False) -> bool:
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock, one sweep per folder is then the user's care
         return True
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except OSError:
         return False
     return True
 
 
-def _holder(handle) -> str:
-    handle.seek(0)
-    return handle.read().strip() or "unknown"
+@contextlib.contextmanager
+def hold_lock(folder: Path) -> Iterator[None]:
+    """Hold the exclusive lock of ``folder`` (its ``.lock`` file) for the block, or refuse.
+
+    The lock file is created if missing. If the folder was deleted or re-created while we
+    waited (the lock file we hold is no longer the folder's), that is refused too.
+    """
+    path = folder / LOCK
+    handle = open(path, "a+")  # noqa: SIM115 - held for the whole block
+    try:
+        if not _try_lock(handle) or not _same_file(handle, path):
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise ExperimentError(
+                f"{folder} is in use by another sweep (pid {holder}); "
+                "wait for it to finish or stop it first"
+            )
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        return os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+    except OSError:
+        return False
+
+
+def _check_manifest(path: Path, manifest: Mapping[str, Any]) -> None:
+    """Refuse a damaged sweep manifest (keys missing, of the wrong type), naming the file."""
+    missing = [key for key in REQUIRED if key not in manifest]
+    tables = ("experiment", "identity", "design", "resolved_scenario")
+    wrong = [k for k in tables if k in manifest and not isinstance(manifest[k], dict)]
+    wrong += [
+        k
+        for k in ("points", "replicates", "runs", "root_seed")
+        if k in manifest and (not isinstance(manifest[k], int) or manifest[k] < 0)
+    ]
+    for table, key in (("experiment", "name"), ("design", "kind")):
+        if isinstance(manifest.get(table), dict) and not isinstance(manifest[table].get(key), str):
+            wrong.append(f"{table}.{key}")
+    if missing or wrong:
+        said = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"bad {', '.join(wrong)}"] if wrong else []
+        )
+        raise ExperimentError(f"{path}: damaged manifest ({'; '.join(said)})")
 
 
 def _recent_rate(parts: list[Path], gap: float = 120.0) -> float | None:
@@ -357,6 +468,7 @@ def _describe_mismatch(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     return ", ".join(differ)
 
 
+@contextlib.contextmanager
 def open_store(
     folder: str | Path,
     manifest: dict[str, Any],
@@ -364,27 +476,44 @@ def open_store(
     *,
     resume: bool = False,
     new: bool = False,
-) -> SweepStore:
-    """The store to write a sweep into: created, resumed, or refused.
+) -> Iterator[SweepStore]:
+    """The store to write a sweep into, locked for the whole block: created, resumed, or refused.
 
-    A folder that does not exist (or is empty) becomes a new store. An existing store is
-    continued only with ``resume`` and only if its identity (``manifest["identity"]``) matches;
-    ``new`` discards it and starts over. Anything else in the way is refused.
+    The lock is taken before anything in the folder is created or removed. A folder that does
+    not exist (or is empty, or holds an unfinished creation) becomes a new store. An existing
+    store is continued only with ``resume`` and only if its identity (``manifest["identity"]``)
+    matches; ``new`` discards it and starts over. Anything else in the way is refused. A store
+    created here that is left without a single run (the block failed) is removed again.
     """
     folder = Path(folder)
     if resume and new:
         raise ExperimentError("choose either resume or new, not both")
-    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
-        return SweepStore.create(folder, manifest, points)
+    check_location(folder)
+    if folder.is_dir() and not (folder / MANIFEST).is_file():
+        _refuse_foreign(folder)  # before the lock file is made in someone else's folder
+    folder.mkdir(parents=True, exist_ok=True)
+    with hold_lock(folder):
+        store, created = _prepare(folder, manifest, points, resume, new)
+        try:
+            yield store
+        except BaseException:
+            if created and not store._parts("runs"):
+                _clear(folder)
+                log.info("removed the unused new store %s", folder)
+            raise
+
+
+def _prepare(folder: Path, manifest, points, resume: bool, new: bool) -> tuple[SweepStore, bool]:
+    """Under the lock: the store to use, and whether it was created now."""
     if not (folder / MANIFEST).is_file():
-        raise ExperimentError(f"{folder} exists and is not a sweep folder; choose another --out")
+        _refuse_foreign(folder)
+        _clear(folder)
+        return SweepStore.create(folder, manifest, points), True
     store = SweepStore.read(folder)
     if new:
-        if store.is_running():
-            raise ExperimentError(f"{folder} is in use by another sweep; stop it first")
-        shutil.rmtree(folder)
+        _clear(folder)
         log.warning("discarded the sweep in %s (new)", folder)
-        return SweepStore.create(folder, manifest, points)
+        return SweepStore.create(folder, manifest, points), True
     mismatch = _describe_mismatch(store.manifest["identity"], manifest["identity"])
     if mismatch:
         raise ExperimentError(
@@ -397,4 +526,28 @@ def open_store(
             f"{folder} already holds this sweep ({count} of {manifest['runs']} runs stored); "
             "use --resume to continue it, or --new to start over"
         )
-    return store
+    return store, False
+
+
+def _refuse_foreign(folder: Path) -> None:
+    """Refuse a folder without a manifest that holds more than an unfinished creation."""
+    if not all(p.name == LOCK or _unfinished(p) for p in folder.iterdir()):
+        raise ExperimentError(f"{folder} exists and is not a sweep folder; choose another --out")
+
+
+def _unfinished(path: Path) -> bool:
+    """Whether ``path`` may be left by a creation interrupted before its manifest."""
+    if path.name in TABLES and path.is_dir() and not path.is_symlink():
+        return not any(path.iterdir())
+    return path.name == POINTS or bool(_TEMPORARY.match(path.name))
+
+
+def _clear(folder: Path) -> None:
+    """Remove everything in ``folder`` but its lock file (which the caller holds)."""
+    for path in folder.iterdir():
+        if path.name == LOCK:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
