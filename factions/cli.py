@@ -217,9 +217,19 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
-def _resume_hint(experiment: str, folder: Path, replicates: int | None) -> str:
-    extra = f" --replicates {replicates}" if replicates else ""
-    return f"factions sweep {experiment} --out {folder}{extra} --resume"
+def _resume_command(store) -> str:
+    """The command that continues the sweep in ``store``, quoted for a POSIX shell.
+
+    It names the experiment file and the replicates the store was made with, so that its
+    identity matches whatever ``-n`` the sweep was started with.
+    """
+    import shlex
+
+    m = store.manifest
+    source = m["experiment"].get("source") or m["experiment"]["name"]
+    words = ["factions", "sweep", source, "--out", str(store.folder)]
+    words += ["--replicates", str(m["replicates"]), "--resume"]
+    return shlex.join(words)
 
 
 def _raise_interrupt(signum, frame) -> None:
@@ -310,7 +320,7 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
         folder = folder or Path("results") / exp.name
         results = _run_sweep(exp, folder, workers, scheduler, resume, new, batch_size, retries)
     except KeyboardInterrupt:
-        _interrupted(experiment, folder, replicates)
+        _interrupted(folder)
         sys.exit(EXIT_INTERRUPTED)
     _report(results)
 
@@ -341,7 +351,7 @@ def _run_sweep(exp, folder: Path, workers, scheduler, resume, new, batch_size, r
         bar.close()
 
 
-def _interrupted(experiment: str, folder: Path | None, replicates: int | None) -> None:
+def _interrupted(folder: Path | None) -> None:
     """Say what an interrupted sweep stored and how to resume it."""
     from factions.experiment.store import SweepStore
 
@@ -351,7 +361,7 @@ def _interrupted(experiment: str, folder: Path | None, replicates: int | None) -
     store = SweepStore.read(folder)
     stored, total = len(store.runs()), store.manifest["runs"]
     click.echo(f"\ninterrupted: {stored} of {total} runs stored in {folder}/", err=True)
-    click.echo(f"resume with: {_resume_hint(experiment, folder, replicates)}", err=True)
+    click.echo(f"resume with: {_resume_command(store)}", err=True)
 
 
 @main.command()
@@ -369,8 +379,7 @@ def status(folder):
     elif s["running"]:
         state = "running"
     else:
-        source = store.manifest["experiment"].get("source") or s["experiment"]
-        state = f"stopped; resume with: factions sweep {source} --out {folder} --resume"
+        state = f"stopped; resume with: {_resume_command(store)}"
     eta = _duration(s["eta_seconds"]) if s["eta_seconds"] is not None else "-"
     lines = [
         ("experiment", f"{s['experiment']} ({s['design']} design over {s['scenario']})"),

@@ -8,18 +8,17 @@ replicate order, so they do not depend on the executor or on the number of worke
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from typing import Any
 
 import pandas as pd
 
-from factions.executors import local_pool
+from factions.executors import check_count, check_workers, local_pool
 from factions.model import FactionModel
 from factions.results import Results
 from factions.scenario import Scenario, load_scenario
-from factions.seeds import replicate_seed, spawn_key_text
+from factions.seeds import MAX_REPLICATES, replicate_seed, spawn_key_text
 from factions.tables import TABLES, run_tables
 
 log = logging.getLogger(__name__)
@@ -69,13 +68,16 @@ def run_ensemble(
     ``workers`` > 1 runs them on local processes (``None``: one per CPU); ``executor`` accepts any
     ``concurrent.futures.Executor`` instead (a Dask ``Client.get_executor()`` for instance).
     ``progress(done, total)`` is called as batches finish. Same scenario and seed, same results.
+    A bad argument raises ``TypeError`` or ``ValueError`` naming it.
     """
-    spec = load_scenario(scenario, overrides) if isinstance(scenario, str) else scenario
+    check_count("replicates", replicates, 1, MAX_REPLICATES)
+    check_count("seed", seed, 0)
+    workers = check_workers(workers)
     if overrides and not isinstance(scenario, str):
         raise ValueError("pass overrides with a scenario name, or apply them when loading")
-    if replicates < 1:
-        raise ValueError(f"replicates must be at least 1, got {replicates}")
-    workers = os.cpu_count() or 1 if workers is None else workers
+    if not isinstance(scenario, str | Scenario):
+        raise TypeError(f"scenario must be a Scenario or a name or path, got {scenario!r}")
+    spec = load_scenario(scenario, overrides) if isinstance(scenario, str) else scenario
     batches = _batches(replicates, workers)
     own = executor is None and workers > 1
     pool = local_pool(workers) if own else executor

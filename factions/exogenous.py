@@ -81,6 +81,8 @@ def _arms(model: FactionModel, event: ev.ArmsTransfer, key: str) -> None:
     cadres = model.cadres
     hit = (cadres.faction == model.faction_index[event.faction]) & cadres.in_office()
     cadres.military[hit] *= 1.0 + event.fraction
+    if not np.isfinite(cadres.military[hit]).all():  # the schema's MAX_FORCE check prevents it
+        raise FloatingPointError(f"event {key}: the force of {event.faction} overflowed")
 
 
 def _congress(model: FactionModel, event: ev.Congress, key: str) -> None:

@@ -618,7 +618,7 @@ def test_multiline_strings_do_not_confuse_line_numbers(write_toml, minimal_scena
     )
     text = _edit(text, "military = 1.0", "military = -1.0")
     problem = _check(write_toml, text, "factions.reds.military", "military = -1.0", value=-1.0)
-    assert problem.hint == "allowed: a finite number >= 0"
+    assert problem.hint == "allowed: a finite number >= 0 and <= 1e+06"
 
 
 def test_all_problems_are_reported_at_once(write_toml, minimal_scenario):

@@ -45,7 +45,7 @@ import pandas as pd
 
 from factions.ensemble import run_replicate
 from factions.errors import ExperimentError
-from factions.executors import local_pool
+from factions.executors import check_workers, local_pool
 from factions.experiment.resolve import Experiment, load_experiment
 from factions.experiment.results import SweepResults
 from factions.experiment.store import SweepStore, open_store
@@ -181,7 +181,7 @@ class Workers:
         scheduler: str | None = None,
         executor: Executor | None = None,
     ):
-        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.workers = check_workers(workers)
         self.client = None
         self.owned = executor is None
         if executor is not None:

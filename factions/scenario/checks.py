@@ -10,8 +10,9 @@ import difflib
 
 from factions.calendar import parse_month
 from factions.errors import Problem
+from factions.scenario.events import EVENT_LOG_KINDS
 from factions.scenario.schema import Scenario
-from factions.scenario.types import MAX_SUPER_INDIVIDUALS
+from factions.scenario.types import MAX_FORCE, MAX_SUPER_INDIVIDUALS
 
 
 def _unknown(kind: str, value: str, known: list[str], path: str) -> Problem:
@@ -201,8 +202,65 @@ def check_probabilities(s: Scenario) -> list[Problem]:
     return []
 
 
+def check_patterns(s: Scenario) -> list[Problem]:
+    """Patterns that could never match: an event kind the log never has, a congress-seats
+    pattern in a month without a congress."""
+    problems = []
+    congresses = sorted({e.date for e in s.events.values() if e.kind == "congress" and e.enabled})
+    for i, pattern in enumerate(s.patterns):
+        if pattern.kind == "event_count" and pattern.event not in EVENT_LOG_KINDS:
+            known = sorted(EVENT_LOG_KINDS)
+            problems.append(_unknown("event kind", pattern.event, known, f"patterns.{i}.event"))
+        if pattern.kind == "congress_seats" and pattern.date not in congresses:
+            problems.append(
+                Problem(
+                    f"patterns.{i}.date",
+                    "no congress is held in this month, so the pattern could never hold",
+                    pattern.date,
+                    hint=f"congresses (enabled events of kind 'congress'): "
+                    f"{', '.join(congresses) or 'none'}",
+                )
+            )
+    return problems
+
+
+def check_force(s: Scenario) -> list[Problem]:
+    """A faction's force after every merger and arms transfer must stay finite and sane:
+    transfers compound (200 transfers of x101 overflow a float)."""
+    problems = []
+    for fid, faction in s.factions.items():
+        force, path = faction.military, f"factions.{fid}.military"
+        for key, event in s.active_events():
+            if getattr(event, "faction", None) != fid:
+                continue
+            if event.kind == "merger":
+                force += event.military
+            elif event.kind == "arms_transfer":
+                force *= 1.0 + max(event.fraction, 0.0)
+                path = f"events.{key}.fraction"
+            if force > MAX_FORCE:
+                problems.append(
+                    Problem(
+                        path,
+                        f"faction '{fid}' could reach a force of {force:.3g} here, "
+                        f"above {MAX_FORCE:g}",
+                        hint="arms transfers multiply a faction's force: use fewer or smaller",
+                    )
+                )
+                break
+    return problems
+
+
 def cross_checks(s: Scenario) -> list[Problem]:
     """Every cross-field problem of a schema-valid scenario."""
     span = check_span(s)
     dates = [] if span else check_dates(s)  # with a broken span every date would be "outside"
-    return [*span, *check_references(s), *dates, *check_sizes(s), *check_probabilities(s)]
+    return [
+        *span,
+        *check_references(s),
+        *dates,
+        *check_sizes(s),
+        *check_probabilities(s),
+        *check_patterns(s),
+        *check_force(s),
+    ]

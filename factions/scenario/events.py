@@ -16,10 +16,10 @@ from factions.scenario.types import (
     MAX_CADRES_PER_FACTION,
     MAX_MEMBERS,
     MAX_SEATS,
+    Amount,
     Identifier,
     Month,
     Months,
-    NonNegative,
     Probability,
 )
 
@@ -98,7 +98,7 @@ class Merger(_Event):
     seats: Annotated[int, Field(ge=0, le=MAX_SEATS)] = Field(
         0, description="Central-committee seats added for the newcomers."
     )
-    military: NonNegative = 0.0
+    military: Amount = 0.0
     loyalty: Probability = Field(0.3, description="Mean loyalty of the newcomers.")
 
 
@@ -154,3 +154,28 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         ArmyPartyCommittees,
     )
 }
+
+#: Kinds the model itself writes to the event log (``factions/mechanisms/``), besides the kinds
+#: of the events above (logged when they happen). A mechanism logging a new kind adds it here.
+MODEL_LOG_KINDS = frozenset(
+    {
+        "arrest",
+        "challenge",
+        "challenge_failed",
+        "challenge_success",
+        "coalition",
+        "cooptation",
+        "demotion",
+        "elimination",
+        "execution",
+        "exile",
+        "expulsion_wave",
+        "flight",
+        "intervention",
+        "purge_campaign",
+        "rehabilitation",
+        "show_trial",
+    }
+)
+#: Every kind a row of the event log may have: what an ``event_count`` pattern may count.
+EVENT_LOG_KINDS = frozenset(EVENT_KINDS) | MODEL_LOG_KINDS

@@ -31,6 +31,14 @@ from factions.scenario.schema import Scenario
 log = logging.getLogger(__name__)
 
 SUFFIX = ".toml"
+#: Deepest nesting of tables and arrays a document may have (the schema needs 5).
+MAX_DEPTH = 32
+#: Longest chain of ``extends``.
+MAX_EXTENDS = 32
+#: Largest file read as a scenario or experiment (larger is not a hand-written file).
+MAX_BYTES = 10_000_000
+#: Longest line of a file quoted in an error message.
+EXCERPT = 120
 
 
 # --------------------------------------------------------------------------- finding files
@@ -86,19 +94,41 @@ def read_toml(
 ) -> tuple[dict[str, Any], str]:
     """Parse a TOML data file; return the document and its text (for line numbers in errors).
 
-    Unreadable or malformed files raise ``error`` naming the file, the line and the fix; the
-    experiment files of :mod:`factions.experiment` are read the same way.
+    Unreadable, oversized, malformed or too deeply nested files raise ``error`` naming the
+    file, the line and the fix; the experiment files of :mod:`factions.experiment` are read the
+    same way.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read {what} file: {exc}") from exc
+    if len(raw) > MAX_BYTES:
+        raise error(f"{path}: larger than {MAX_BYTES:,} bytes; not a {what} file")
     try:
-        return tomllib.loads(text), text
+        document = tomllib.loads(text)
     except RecursionError as exc:
         raise error(f"{path}: not valid TOML: arrays or tables nested too deeply") from exc
     except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
         raise error(_toml_error(path, text, exc)) from exc
+    check_depth(document, str(path), error)
+    return document, text
+
+
+def check_depth(
+    document: Any, where: str, error: type[FactionsError] = ScenarioError, limit: int = MAX_DEPTH
+) -> None:
+    """Refuse tables or arrays nested deeper than ``limit`` (by dotted keys too), before any
+    recursive step (merging, validating, locating lines) can exhaust the stack."""
+    stack = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise error(f"{where}: tables or arrays nested more than {limit} levels deep")
+        children = node.values() if isinstance(node, Mapping) else node
+        if isinstance(node, Mapping | list):
+            stack.extend((child, depth + 1) for child in children)
 
 
 def _toml_error(path: Path, text: str, exc: ValueError) -> str:
@@ -110,7 +140,8 @@ def _toml_error(path: Path, text: str, exc: ValueError) -> str:
     lines = text.splitlines()
     shown = lines[number - 1] if 0 < number <= len(lines) else ""
     message = f"{path}:{number}: not valid TOML: {exc}"
-    if shown.strip():
+    if shown.strip() and path.suffix == SUFFIX and column <= EXCERPT:  # quote TOML files only
+        shown = shown[:EXCERPT] + ("..." if len(shown) > EXCERPT else "")
         message += f"\n    {shown}\n    {' ' * max(column - 1, 0)}^"
     return (
         message + '\n    hint: check that line: strings and months need quotes ("1950-06"), '
@@ -140,6 +171,8 @@ def resolve_document(
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(f"'extends' forms a cycle: {cycle}")
+    if len(_chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"{path}: 'extends' chains more than {MAX_EXTENDS} scenarios")
     if document is None:
         document, _ = read_toml(path)
     parent = document.get("extends")
@@ -151,11 +184,16 @@ def resolve_document(
     base = resolve_document(parent_path, (*_chain, path))
     merged = deep_merge(base, document)
     merged["extends"] = parent
+    check_depth(merged, str(path))
     return merged
 
 
 def parse_override(assignment: str) -> tuple[str, Any]:
     """Split ``'a.b.c=value'``; the value is read as a TOML value, else kept as text."""
+    if "\n" in assignment or "\r" in assignment:
+        raise ScenarioError(
+            f"override {assignment[:60]!r}... spans several lines; give one 'path=value' per --set"
+        )
     key, sep, raw = assignment.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
@@ -430,15 +468,16 @@ def load_scenario(
     """Load, resolve and validate a scenario by bundled name or path.
 
     ``overrides`` maps dotted paths to values (``{"factions.yanan.military": 0.6}``) or is a list
-    of ``'path=value'`` strings as on the command line. Raises :class:`ScenarioError`.
+    of ``'path=value'`` strings as on the command line. Raises :class:`ScenarioError`, or
+    ``TypeError`` naming the argument that is of the wrong type.
     """
+    overrides = _checked_overrides(overrides)
     path = locate(name_or_path)
     document, text = read_toml(path)
     document = resolve_document(path, document=document)
     if overrides:
-        if not isinstance(overrides, Mapping):
-            overrides = dict(parse_override(item) for item in overrides)
         document = apply_overrides(document, overrides)
+        check_depth(document, "overrides")
     try:
         scenario = validate(document, source=str(path), text=text)
     except ScenarioValidationError as exc:
@@ -448,6 +487,26 @@ def load_scenario(
         raise ScenarioValidationError(problems, exc.source) from None
     log.debug("loaded scenario %s (%s) from %s", scenario.name, scenario.hash[:12], path)
     return scenario
+
+
+def _checked_overrides(overrides: Any) -> dict[str, Any]:
+    """``overrides`` as a dict of dotted paths to values (a list of 'path=value' is parsed)."""
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Mapping):
+        bad = [key for key in overrides if not isinstance(key, str)]
+        if bad:
+            raise TypeError(f"overrides: keys must be dotted paths (strings), got {bad[0]!r}")
+        return dict(overrides)
+    if isinstance(overrides, str | bytes) or not isinstance(overrides, list | tuple):
+        raise TypeError(
+            "overrides must be a mapping of dotted paths to values, or a list of "
+            f"'path=value' strings, got {overrides!r:.80}"
+        )
+    bad = [item for item in overrides if not isinstance(item, str)]
+    if bad:
+        raise TypeError(f"overrides: items must be 'path=value' strings, got {bad[0]!r}")
+    return dict(parse_override(item) for item in overrides)
 
 
 def _blame_override(problem: Problem, overrides: Mapping[str, Any]) -> Problem:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from factions.scenario.types import Months, NonNegative, Probability
+from factions.scenario.types import Exponent, Months, Probability, Weight
 
 Rate = Probability  # a monthly rate or probability
 
@@ -39,11 +39,11 @@ class LoyaltyParams(_Mechanism):
 class PowerParams(_Mechanism):
     """Faction power: a weighted sum of shares (the gamma of Acemoglu, Egorov & Sonin 2008)."""
 
-    military_weight: NonNegative = 0.35
-    seats_weight: NonNegative = 0.25
-    patron_weight: NonNegative = 0.2
-    legitimacy_weight: NonNegative = 0.1
-    members_weight: NonNegative = 0.1
+    military_weight: Weight = 0.35
+    seats_weight: Weight = 0.25
+    patron_weight: Weight = 0.2
+    legitimacy_weight: Weight = 0.1
+    members_weight: Weight = 0.1
     legitimacy_growth: Rate = Field(
         0.01, description="Monthly growth of the leader faction's legitimacy, times charisma."
     )
@@ -111,11 +111,11 @@ class ChallengeParams(_Mechanism):
     decisiveness: Annotated[float, Field(gt=0.0, le=20.0, allow_inf_nan=False)] = Field(
         3.0, description="Exponent r of the contest success function."
     )
-    ally_tie_threshold: NonNegative = Field(
+    ally_tie_threshold: Weight = Field(
         0.1, description="Cross-tie weight per member of the smaller faction needed to ally."
     )
     flight: Probability = Field(0.2, description="Share of challengers who flee after failure.")
-    exposure: NonNegative = Field(4.0, description="Multiplier of purge hazard after failure.")
+    exposure: Weight = Field(4.0, description="Multiplier of purge hazard after failure.")
     exposure_months: Months = 24
     spontaneous: Probability = Field(0.0, description="Opening level outside any opening event.")
 
@@ -148,10 +148,10 @@ class CooptationParams(_Mechanism):
 class CongressParams(_Mechanism):
     """Congresses re-elect the central committee by power and loyalty."""
 
-    power_weight: NonNegative = Field(1.0, description="Exponent on the faction's power share.")
-    loyalty_weight: NonNegative = Field(1.0, description="Exponent on the cadre's loyalty.")
-    prominence_weight: NonNegative = Field(1.0, description="Exponent on prominence.")
-    size_weight: NonNegative = Field(
+    power_weight: Exponent = Field(1.0, description="Exponent on the faction's power share.")
+    loyalty_weight: Exponent = Field(1.0, description="Exponent on the cadre's loyalty.")
+    prominence_weight: Exponent = Field(1.0, description="Exponent on prominence.")
+    size_weight: Exponent = Field(
         1.0, description="Exponent on faction size in cadres (1 = proportional)."
     )
 

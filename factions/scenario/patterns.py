@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from factions.scenario.types import (
+    MAX_COUNT,
     MAX_MEMBERS,
     MAX_SEATS,
     Identifier,
@@ -59,8 +60,8 @@ class EventCount(_Pattern):
     event: str = Field(description="An event kind of the event log, e.g. 'challenge'.")
     start: Month
     end: Month
-    count_min: Annotated[int, Field(ge=0)] = 1
-    count_max: Annotated[int, Field(ge=0)] = 1
+    count_min: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 1
+    count_max: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 1
 
 
 class CongressSeats(_Pattern):

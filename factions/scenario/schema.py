@@ -21,10 +21,11 @@ from factions.scenario.types import (
     MAX_FACTIONS,
     MAX_MEMBERS,
     MAX_SEATS,
+    Amount,
     Identifier,
     Month,
-    NonNegative,
     Probability,
+    Weight,
 )
 
 
@@ -59,7 +60,7 @@ class Faction(_Strict):
         description="Number of elite cadres modelled individually."
     )
     loyalty: LoyaltyDistribution
-    military: NonNegative = Field(
+    military: Amount = Field(
         description="Armed force its cadres command, in arbitrary units comparable across factions."
     )
     legitimacy: Probability = Field(0.5, description="Claim to rule (record, ideology).")
@@ -68,7 +69,7 @@ class Faction(_Strict):
     patron_affinity: Probability = Field(
         1.0, description="How closely the patron identifies with this faction."
     )
-    members: NonNegative = Field(
+    members: Amount = Field(
         0.0, description="Relative share of the rank-and-file membership leaning to this faction."
     )
     notables: list[Notable] = Field(default_factory=list, max_length=200)
@@ -120,7 +121,7 @@ class Network(_Strict):
         1.0,
         description="Weight of the patron-client tie from each cadre up to a more prominent one.",
     )
-    across_pairs: dict[str, NonNegative] = Field(
+    across_pairs: dict[str, Weight] = Field(
         default_factory=dict,
         description="Multipliers of cross-faction tie density, keyed 'a-b' (e.g. 'soviet-yanan').",
     )

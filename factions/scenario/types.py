@@ -18,10 +18,12 @@ def _check_month(value: str) -> str:
 Month = Annotated[str, AfterValidator(_check_month), Field(examples=["1950-06"])]
 #: A probability or share in [0, 1].
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-#: A finite, non-negative real number.
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-#: A finite real number.
-Real = Annotated[float, Field(allow_inf_nan=False)]
+#: An armed force (arbitrary units) or a relative share of the membership, at most 10^6.
+Amount = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+#: A weight or multiplier, in [0, 100].
+Weight = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
+#: An exponent, in [0, 10] (larger ones overflow a float on the model's magnitudes).
+Exponent = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 #: An identifier: lower case letters, digits, ``_`` and ``-``.
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
 #: A duration in months.
@@ -33,3 +35,7 @@ MAX_MEMBERS = 50_000_000
 MAX_SUPER_INDIVIDUALS = 20_000_000
 MAX_SEATS = 5_000
 MAX_FACTIONS = 20
+#: Most armed force a faction may reach through mergers and arms transfers (see checks.py).
+MAX_FORCE = 1e9
+#: Most events a pattern may count.
+MAX_COUNT = 1_000_000
