@@ -699,6 +699,8 @@ def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
         if (x is None or y is None) and len(names) < 2:
             raise ExperimentError("a heatmap needs a sweep over at least two parameters")
         x, y = x or names[0], y or names[1]
+        if x == y:
+            raise click.UsageError(f"--x and --y must name two different parameters, got {x!r}")
         table = sweep.outputs()
         output = output or next(c for c in table.columns if c.startswith("survival_"))
         return plots.save_drawing(

@@ -213,6 +213,11 @@ class Results:
         if not manifest_path.is_file():
             raise ExperimentError(f"{folder} is not a results folder (no manifest.json)")
         manifest = read_manifest(manifest_path, ("resolved_scenario",))
+        if "format" in manifest:  # the sweep store's marker
+            raise ExperimentError(
+                f"{folder} is a sweep folder, not a results folder of `factions run`; "
+                "read it with factions.experiment.SweepResults.load"
+            )
         scenario = validate(manifest["resolved_scenario"], source=str(manifest_path))
         tables = {}
         for name in TABLES:

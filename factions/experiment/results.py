@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from factions.errors import ExperimentError
+from factions.errors import ExperimentError, FactionsError
 from factions.experiment import sensitivity
 from factions.experiment.resolve import Experiment, experiment_from_manifest
 from factions.experiment.store import SweepStore, write_atomic
@@ -62,7 +62,11 @@ class SweepResults:
     def load(cls, folder: str | Path, experiment: Experiment | None = None) -> SweepResults:
         """Open a sweep folder (complete or not); tables are read when first used."""
         store = SweepStore.read(folder)
-        exp = experiment or experiment_from_manifest(store.manifest)
+        try:
+            exp = experiment or experiment_from_manifest(store.manifest)
+        except (FactionsError, KeyError, TypeError, ValueError) as exc:
+            where = store.folder / "manifest.json"
+            raise ExperimentError(f"{where}: damaged manifest ({exc})") from exc
         return cls(exp, LazyTables(store), store.manifest, Path(folder))
 
     def in_memory(self) -> SweepResults:
