@@ -274,3 +274,10 @@ def test_sweep_api_checks_workers(tmp_path):
     with pytest.raises(ValueError, match="workers"):
         run_sweep(exp, tmp_path / "store", workers=0)
     assert not (tmp_path / "store").exists()
+
+
+def test_the_docs_list_every_kind_the_model_logs():
+    from factions.scenario.events import MODEL_LOG_KINDS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
+    assert all(f"`{kind}`" in text for kind in MODEL_LOG_KINDS)

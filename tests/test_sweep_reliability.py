@@ -149,3 +149,11 @@ def test_workers_exit_when_the_sweep_is_killed(experiment_file, tmp_path):
             return
         time.sleep(0.2)
     raise AssertionError("processes of the killed sweep still run after 30 s")
+
+
+def test_a_figure_that_cannot_be_written_exits_2(results_folder):
+    done = CliRunner().invoke(
+        main, ["plot", "survival", str(results_folder), "--out", "/proc/factions/survival.png"]
+    )
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert "error: " in done.output
