@@ -90,7 +90,10 @@ def test_unknown_key_names_line_and_suggests(write_toml):
 def test_unknown_design_kind(write_toml):
     text = BASE.replace('kind = "grid"', 'kind = "gird"')
     problem = _problem(_invalid(write_toml, text), "design.kind")
-    assert problem.value == "gird" and "sobol" in problem.hint
+    assert problem.value == "gird" and problem.hint == "did you mean 'grid'?"
+    text = BASE.replace('kind = "grid"', 'kind = "factorial"')
+    problem = _problem(_invalid(write_toml, text), "design.kind")
+    assert problem.value == "factorial" and "sobol" in problem.hint
 
 
 def test_missing_replicates(write_toml):

@@ -29,6 +29,7 @@ from pydantic import (
 from factions.errors import ExperimentError, ExperimentValidationError, Problem
 from factions.scenario.lines import find_line
 from factions.scenario.load import read_toml
+from factions.scenario.translate import Vocabulary, problem_from_error
 from factions.scenario.types import Identifier, Month
 
 SUFFIX = ".toml"
@@ -337,37 +338,34 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], str | None]:
     return loc, kind
 
 
-def _known_keys_hint(loc: tuple[Any, ...], kind: str | None) -> str:
-    parent = ".".join(str(p) for p in loc[:-1])
+def _keys(loc: tuple[Any, ...], kind: str | None) -> list[str]:
+    """The keys allowed in the table at ``loc`` (of design ``kind``)."""
+    parent = ".".join(str(p) for p in loc)
     if parent.startswith("parameters."):
         model = Parameter
     elif parent == "design":
         model = _DESIGNS.get(kind or "", GridDesign)
     else:
         model = _TABLES.get(parent, ExperimentSpec)
-    allowed = list(model.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+    return list(model.model_fields)
 
 
-def _problem(error: Any, text: str | None) -> Problem:
-    loc, kind = _clean_loc(tuple(error["loc"]))
-    code, message = error["type"], error["msg"].removeprefix("Value error, ")
-    value = None if code == "missing" else error.get("input")
-    hint = None
-    if code == "extra_forbidden":
-        message, hint = "unknown key", _known_keys_hint(loc, kind)
-    elif code == "missing":
-        message, hint = "required field is missing", "see docs/experiments.md"
-    elif code in ("union_tag_invalid", "union_tag_not_found"):
-        loc, value = (*loc, "kind"), error.get("ctx", {}).get("tag")
-        message, hint = "unknown design kind", f"one of: {', '.join(_DESIGNS)}"
-    elif "levels" in loc and len(loc) > loc.index("levels") + 1:
-        message, hint = "not a valid level", "levels are numbers, strings or true/false"
-    if isinstance(value, Mapping | list):
-        value = None
-    path = ".".join(str(p) for p in loc)
-    return Problem(path, message, value, line_of(text, loc), hint)
+def _describe(loc: tuple[Any, ...], message: str) -> tuple[str, str | None]:
+    if "levels" in loc and len(loc) > loc.index("levels") + 1:
+        return "not a valid level", "levels are numbers, strings or true/false"
+    return message, None
+
+
+def _vocabulary(text: str | None) -> Vocabulary:
+    """How experiment files describe themselves to :func:`problem_from_error`."""
+    return Vocabulary(
+        clean=_clean_loc,
+        keys=_keys,
+        kinds=lambda loc: ("design kind", list(_DESIGNS)),
+        describe=_describe,
+        line=lambda loc: line_of(text, loc),
+        missing_hint="see docs/experiments.md",
+    )
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -399,7 +397,8 @@ def parse(
     try:
         spec = ExperimentSpec.model_validate(normalise(document))
     except ValidationError as exc:
-        problems = _unique([_problem(e, text) for e in exc.errors()])
+        vocabulary = _vocabulary(text)
+        problems = _unique([problem_from_error(e, vocabulary) for e in exc.errors()])
         raise ExperimentValidationError(problems, source) from None
     problems = [with_line(p, text) for p in design_problems(spec)]
     if problems:

@@ -27,6 +27,7 @@ from factions.errors import FactionsError, Problem, ScenarioError, ScenarioValid
 from factions.scenario.checks import cross_checks
 from factions.scenario.lines import find_line
 from factions.scenario.schema import Scenario
+from factions.scenario.translate import Vocabulary, problem_from_error
 
 log = logging.getLogger(__name__)
 
@@ -393,47 +394,22 @@ def _strip_union_tags(loc: tuple[Any, ...], document: Any) -> tuple[Any, ...]:
     return tuple(kept)
 
 
-def _problem_from_error(error: Any, document: dict[str, Any], text: str | None) -> Problem:
-    loc = _strip_union_tags(tuple(error["loc"]), document)
-    kind = error["type"]
-    message = error["msg"]
-    value = None if kind == "missing" else error.get("input")
-    hint = None
-    if loc and loc[-1] == "[key]":  # a table key (faction id, event key) breaks its pattern
-        loc = loc[:-1]
-        message = f"invalid key: {message}"
-        hint = "keys are lower-case identifiers: a letter, then letters, digits, '_' or '-'"
-    elif kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1], document)
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        message = "unknown key"
-        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
-    elif kind == "missing":
-        message = "required field is missing"
-        hint = "add it (see `factions scenarios schema`)"
-    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+def _vocabulary(document: dict[str, Any], text: str | None) -> Vocabulary:
+    """How scenario files describe themselves to :func:`problem_from_error`."""
+
+    def kinds(loc: tuple[Any, ...]) -> tuple[str, list[str]]:
         union = _schema_at(loc, document, pick_variant=False) or {}
-        kinds = list(union.get("discriminator", {}).get("mapping", {}))
         noun = {"events": "event kind", "patterns": "pattern kind"}.get(str(loc[0]), "kind")
-        loc = (*loc, "kind")
-        if kind == "union_tag_invalid":
-            value = error.get("ctx", {}).get("tag")
-            close = difflib.get_close_matches(str(value), kinds, n=1, cutoff=0.6)
-            message = f"unknown {noun}"
-            hint = f"did you mean '{close[0]}'?" if close else f"known kinds: {', '.join(kinds)}"
-        else:
-            message = f"required field is missing (it selects the {noun})"
-            value = None
-            hint = f"one of: {', '.join(kinds)}"
-    else:
-        if kind == "value_error":
-            message = message.removeprefix("Value error, ")
-        hint = _describe(_schema_at(loc, document))
-    dotted = ".".join(str(p) for p in loc)
-    line = find_line(text, loc) if text else None
-    if isinstance(value, Mapping):
-        value = None
-    return Problem(dotted, message, value, line, hint)
+        return noun, list(union.get("discriminator", {}).get("mapping", {}))
+
+    return Vocabulary(
+        clean=lambda loc: (_strip_union_tags(loc, document), None),
+        keys=lambda loc, tag: _allowed_keys(loc, document),
+        kinds=kinds,
+        describe=lambda loc, message: (message, _describe(_schema_at(loc, document))),
+        line=lambda loc: find_line(text, loc) if text else None,
+        missing_hint="add it (see `factions scenarios schema`)",
+    )
 
 
 def _with_line(problem: Problem, text: str | None) -> Problem:
@@ -450,7 +426,8 @@ def validate(
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
-        problems = [_problem_from_error(e, document, text) for e in exc.errors()]
+        vocabulary = _vocabulary(document, text)
+        problems = [problem_from_error(e, vocabulary) for e in exc.errors()]
     else:
         problems = cross_checks(scenario)
     problems = [_with_line(p, text) for p in problems]
