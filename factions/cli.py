@@ -38,7 +38,7 @@ Examples:
 
 def friendly_errors(command: Callable) -> Callable:
     """Turn library errors, and files that cannot be written (a read-only folder, a full
-    disk), into a message on stderr and exit status 2."""
+    disk), into a message on stderr and exit status 2; Ctrl-C into exit status 130."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
@@ -49,6 +49,9 @@ def friendly_errors(command: Callable) -> Callable:
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        except KeyboardInterrupt:  # commands that store something say what themselves
+            click.echo("\ninterrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(EXIT_USAGE)
 
     return wrapper
