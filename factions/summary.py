@@ -88,7 +88,20 @@ def congress_seats(results: Results) -> pd.DataFrame:
 
 
 def summarise(results: Results) -> dict[str, Any]:
-    """The machine-readable summary written to ``summary.json``."""
+    """The machine-readable summary written to ``summary.json``.
+
+    Parameters
+    ----------
+    results : Results
+        An ensemble.
+
+    Returns
+    -------
+    dict
+        Per faction (eliminated share, first share, median elimination with its interval, the
+        historical date), the elimination orders, challenge statistics, median congress seats
+        and, when the scenario declares patterns, their scores (:func:`factions.validate.score`).
+    """
     orders = elimination_orders(results)
     top, count = orders.most_common(1)[0]
     seats = congress_seats(results)
@@ -108,7 +121,19 @@ def summarise(results: Results) -> dict[str, Any]:
 
 
 def render(summary: dict[str, Any]) -> str:
-    """The summary as a plain-text report (what ``factions run`` prints)."""
+    """The summary as a plain-text report (what ``factions run`` prints).
+
+    Parameters
+    ----------
+    summary : dict
+        As returned by :func:`summarise`.
+
+    Returns
+    -------
+    str
+        The report; a pattern that misses its required rate is marked ``MISS``, its pass rate
+        printed precisely enough never to read as meeting the threshold.
+    """
     lines = [f"{summary['scenario']}: {summary['runs']} runs", ""]
     width = max(22, 2 + max(len(row["label"]) for row in summary["factions"]))
     header = (
