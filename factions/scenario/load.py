@@ -176,7 +176,10 @@ def resolve_document(
         return document
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: 'extends' must be a scenario name or path, got {parent!r}")
-    parent_path = locate(parent, relative_to=path.parent)
+    try:
+        parent_path = locate(parent, relative_to=path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: extends = {parent!r}: {exc}") from None
     base = resolve_document(parent_path, (*_chain, path))
     merged = deep_merge(base, document)
     merged["extends"] = parent
