@@ -161,8 +161,32 @@ def render(summary: dict[str, Any]) -> str:
         lines += ["", "historical patterns (pass rate over runs, 95% interval, required):"]
         for p in summary["patterns"]:
             mark = "ok  " if p["holds"] else "MISS"
+            digits = rate_digits(p["pass_rate"], p["required"])
             lines.append(
-                f"  {mark} {p['description']}: {p['pass_rate']:.0%} "
+                f"  {mark} {p['description']}: {p['pass_rate']:.{digits}%} "
                 f"[{p['ci_low']:.0%}, {p['ci_high']:.0%}] (≥{p['required']:.0%})"
             )
+        if not all(p["holds"] for p in summary["patterns"]):
+            lines.append(MISS_NOTE)
     return "\n".join(lines)
+
+
+MISS_NOTE = (
+    "  MISS: the runs reproduce the pattern less often than required; docs/validation.md\n"
+    "  (historical patterns) explains how patterns are scored and the known misses of korea-1945."
+)
+
+
+def rate_digits(rate: float, required: float, most: int = 6) -> int:
+    """Decimals of a percentage that keep a pass rate on its side of the required rate.
+
+    At 0 decimals 0.495 prints as 50% and reads as meeting ≥50%: add decimals until the printed
+    rate compares with the threshold as the true rate does (49.5%).
+    """
+    if rate != rate:  # NaN: no runs
+        return 0
+    for digits in range(most + 1):
+        shown = round(rate * 100, digits)
+        if (shown >= required * 100) == (rate >= required):
+            return digits
+    return most

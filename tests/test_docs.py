@@ -77,3 +77,31 @@ def test_tutorial_notebook_runs_in_under_five_minutes(tmp_path):
         else:
             os.environ["MPLBACKEND"] = env_backend
     assert elapsed < 300, f"the tutorial took {elapsed:.0f} s"
+
+
+def logged_kinds() -> set[str]:
+    """Every event kind the code can log: literal ``model.log("kind", ...)`` calls, the verdicts
+    of trials, and the scenario's event kinds (logged under their own kind)."""
+    from factions.mechanisms.purge import VERDICTS
+    from factions.scenario import EVENT_KINDS
+
+    source = "\n".join(p.read_text() for p in (ROOT / "factions").rglob("*.py"))
+    literal = set(re.findall(r"\.log\(\s*\"(\w+)\"", source))
+    return literal | {kind for _, kind in VERDICTS} | set(EVENT_KINDS)
+
+
+def test_every_event_kind_is_documented():
+    text = (DOCS / "results.md").read_text(encoding="utf-8")
+    kinds = logged_kinds()
+    assert {"purge_campaign", "show_trial", "challenge_failed", "war"} <= kinds
+    missing = sorted(k for k in kinds if f"`{k}`" not in text)
+    assert not missing, f"event kinds missing from docs/results.md: {missing}"
+
+
+def test_every_event_kind_of_a_korea_run_is_documented(results_folder):
+    from factions import Results
+
+    text = (DOCS / "results.md").read_text(encoding="utf-8")
+    seen = set(Results.load(results_folder).events["kind"])
+    assert not sorted(k for k in seen if f"`{k}`" not in text)
+    assert seen <= logged_kinds()
