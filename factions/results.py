@@ -163,7 +163,21 @@ def check_run_folder(folder: str | Path) -> Path:
 
 @dataclass
 class Results:
-    """Tables of one ensemble, with the scenario that produced them."""
+    """Tables of one ensemble, with the scenario that produced them.
+
+    Each table is also an attribute: ``results.runs``, ``results.factions``,
+    ``results.timeseries``, ``results.events``, ``results.congresses``, ``results.cadres``
+    (pandas DataFrames; their columns are listed on the results page of the docs).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The resolved scenario the tables came from.
+    tables : dict of str to DataFrame
+        The tables, by name.
+    manifest : dict
+        Versions, root seed, replicates and the resolved scenario.
+    """
 
     scenario: Scenario
     tables: dict[str, pd.DataFrame]
@@ -192,7 +206,27 @@ class Results:
         raise AttributeError(name)
 
     def save(self, folder: str | Path, summary: dict[str, Any] | None = None) -> Path:
-        """Write the folder atomically; only a results folder of an earlier run is replaced."""
+        """Write the tables as Parquet, ``manifest.json`` and ``summary.json``, atomically.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Destination. Only a results folder of an earlier run (``kind = "run"`` in its
+            manifest, nothing but the files a run writes) is replaced, atomically.
+        summary : dict, optional
+            The summary to write as ``summary.json`` (see :func:`factions.summary.summarise`).
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        Raises
+        ------
+        ExperimentError
+            ``folder`` exists, is not empty and is not a results folder of a run, or cannot
+            be used (see :func:`check_location`).
+        """
         folder = check_run_folder(folder)
         with staged_folder(folder) as staging:
             for name in TABLES:
@@ -206,8 +240,23 @@ class Results:
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by :meth:`save`; a damaged one raises
-        :class:`ExperimentError` naming the file."""
+        """Read a results folder written by :meth:`save`.
+
+        Parameters
+        ----------
+        folder : str or Path
+            A folder written by :meth:`save` or ``factions run``.
+
+        Returns
+        -------
+        Results
+
+        Raises
+        ------
+        ExperimentError
+            The folder has no ``manifest.json``, misses a table, or a file is damaged (the
+            message names it).
+        """
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():

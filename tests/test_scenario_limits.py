@@ -86,8 +86,9 @@ def test_every_numeric_field_has_a_finite_documented_range():
         assert math.isfinite(low) and math.isfinite(high), path
 
 
-#: Columns where a missing value has a meaning (the mean loyalty of a faction without cadres).
-UNDEFINED_ALLOWED = {"loyalty"}
+#: Columns where a missing value has a meaning (the mean loyalty of a faction without cadres,
+#: the presence of the patron of a faction without one).
+UNDEFINED_ALLOWED = {"loyalty", "patron_presence"}
 
 
 def finite_outputs(spec) -> None:
