@@ -45,7 +45,7 @@ from factions.errors import ExperimentError
 from factions.paired import compare
 from factions.results import Results, staged_folder
 from factions.scenario import Scenario, load_scenario
-from factions.survival import first_time_at_or_below, survival_table
+from factions.survival import ROUNDING, first_time_at_or_below, survival_table
 from factions.theory.aes import ruling_coalition
 from factions.validate import describe, pattern_pass
 
@@ -100,7 +100,8 @@ class Outcomes:
 
 
 def _km_median(rows: pd.DataFrame) -> float:
-    fitted = KaplanMeierFitter().fit(rows["duration"], event_observed=rows["observed"])
+    durations = rows["duration"].to_numpy(dtype=float)
+    fitted = KaplanMeierFitter().fit(durations, event_observed=rows["observed"].to_numpy(bool))
     return first_time_at_or_below(fitted.survival_function_.iloc[:, 0])
 
 
@@ -171,7 +172,7 @@ def _differences(
                 "baseline": float(a.mean()),
                 "rate": float(b.mean()),
                 "difference": difference,
-                "large": abs(difference) >= threshold,
+                "large": abs(difference) >= threshold - ROUNDING,
                 "p_value": p,
                 "significant": p < alpha,
             }

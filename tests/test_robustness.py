@@ -168,6 +168,14 @@ def test_ablation_table_flags_large_and_significant_changes():
     assert rb.inert_mechanisms(table) == ["small"]
 
 
+def test_a_difference_of_exactly_the_threshold_is_large():
+    # 0.71 - 0.61 is 0.0999... in floating point: still 10 points.
+    base = outcomes_of({0: [1.0] * 71 + [0.0] * 29}, [])
+    other = outcomes_of({0: [1.0] * 61 + [0.0] * 39}, [])
+    assert rb.ablation_table(base, {"x": other}, threshold=0.10)["large"].item()
+    assert not rb.ablation_table(base, {"x": other}, threshold=0.11)["large"].item()
+
+
 # --------------------------------------------------------------------------- event dates
 
 
