@@ -105,7 +105,7 @@ def ablation_section(scenario: Scenario, sets: dict, args: argparse.Namespace) -
         [
             f"### Ablation ({len(base.passed)} replicates per ensemble, root seed {args.seed})",
             f"Pass rate with the mechanism off (difference from the baseline in points). "
-            f"**Bold**: at least {args.threshold:.0%} points; *: McNemar p < {args.alpha:g}.",
+            f"**Bold**: at least {100 * args.threshold:g} points; *: McNemar p < {args.alpha:g}.",
             pipe_table(frame),
             "Mechanisms that move no pattern by the threshold: "
             + (", ".join(f"`{m}`" for m in inert) or "none")
@@ -146,7 +146,7 @@ def shifts_section(scenario: Scenario, sets: dict, meta: dict, args) -> str:
             f"### Event dates ({replicates} replicates per ensemble, root seed {args.seed})",
             f"Kaplan–Meier median end of each faction (change in months); **bold**: moved by at "
             f"least {args.months:g} months or reached in one ensemble only. Patterns whose pass "
-            f"rate moved by at least {args.threshold:.0%} points (difference in points; *: "
+            f"rate moved by at least {100 * args.threshold:g} points (difference in points; *: "
             f"McNemar p < {args.alpha:g}).",
             pipe_table(frame),
             "Events whose shift moves an outcome:\n\n" + ("\n".join(lines) or "none"),
@@ -245,7 +245,10 @@ def aes_section(scenario: Scenario, meta: dict, args) -> str:
     none = "none: no self-enforcing coalition contains the leader"
     frame = pd.DataFrame(
         {
-            "leader's share": table["leader_share"].map(lambda s: f"{s:.2f}"),
+            "leader's share": [
+                f"{r.leader_share:.2f}" + ("" if r.generic else " (tie)")
+                for r in table.itertuples()
+            ],
             **{f: table[f"share:{f}"].map(lambda s: f"{s:.3f}") for f in rivals},
             "coalition with the leader": table["coalition"].map(
                 lambda c: none if c is None else ", ".join(c)
@@ -261,7 +264,9 @@ def aes_section(scenario: Scenario, meta: dict, args) -> str:
         [
             f"### AES exclusion (leader's faction `{leader}`, alpha = "
             f"{scenario.mechanisms.coalition.alpha:g})",
-            f"Rivals split the rest in their mean power shares of the first month ({proportions}).",
+            f"Rivals split the rest in their mean power shares of the first month ({proportions})."
+            " (tie): powers not generic (two coalitions tie, or one sits on the winning threshold),"
+            " so the row follows the solver's tie rule and rounding, not the theory.",
             pipe_table(frame),
         ]
     )

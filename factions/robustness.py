@@ -47,6 +47,7 @@ from factions.results import Results, staged_folder
 from factions.scenario import Scenario, load_scenario
 from factions.survival import ROUNDING, first_time_at_or_below, survival_table
 from factions.theory.aes import ruling_coalition
+from factions.theory.pure_aes import is_generic
 from factions.validate import describe, pattern_pass
 
 log = logging.getLogger(__name__)
@@ -505,7 +506,10 @@ def exclusion_table(
     For each share ``s`` the rivals split ``1 - s`` in the proportions of ``shares``. Columns:
     the powers, the least-power self-enforcing winning coalition containing the leader (None
     when there is none: the leader cannot rule with any self-enforcing coalition), the factions
-    it excludes, and the unconstrained AES ruling coalition for comparison.
+    it excludes, the unconstrained AES ruling coalition for comparison, and ``generic``: False
+    where two coalitions tie or one sits exactly on the winning threshold (there the answer
+    follows the solver's tie rule and floating-point rounding, not the theory; for example a
+    leader's share of exactly ``alpha``).
     """
     if leader not in shares:
         raise ValueError(f"leader faction {leader!r} is not among {sorted(shares)}")
@@ -528,6 +532,7 @@ def exclusion_table(
                 if with_leader is None
                 else _names(set(shares) - with_leader, shares),
                 "aes_coalition": _names(ruling_coalition(powers, alpha), shares),
+                "generic": is_generic(powers, alpha),
             }
         )
     return pd.DataFrame(rows)

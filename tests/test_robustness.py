@@ -368,6 +368,9 @@ def test_exclusion_table_by_hand():
     # 0.6: more than half the power: the leader's faction rules alone.
     assert table.loc[0.6, "coalition"] == ("leader",)
     assert table.loc[0.6, "excluded"] == ("a", "b", "c")
+    assert table["generic"].all()
+    # A leader's share of exactly alpha is a tie: the leader alone is exactly at the threshold.
+    assert not rb.exclusion_table(shares, "leader", [0.5])["generic"].item()
 
 
 def test_exclusion_table_partitions_the_factions():
