@@ -27,6 +27,7 @@ one-sided p-value in each direction, from one of two tests:
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -120,10 +121,43 @@ class Paired:
         return asdict(self)
 
 
+def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """Standard error of the mean of paired differences ``d``, and the half-width of its
+    Student-t ``confidence`` interval (both NaN with fewer than two pairs)."""
+    n = len(d)
+    if n < 2:
+        return math.nan, math.nan
+    se = d.std(ddof=1) / np.sqrt(n)
+    return se, stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+
+
 def compare(
     a: pd.Series, b: pd.Series, test: Literal["t", "sign"] = "t", confidence: float = 0.95
 ) -> Paired:
-    """Paired comparison of two per-replicate outcomes (Series indexed by replicate)."""
+    """Paired comparison of two per-replicate outcomes (Series indexed by replicate).
+
+    Parameters
+    ----------
+    a, b : Series
+        One outcome per replicate (e.g. :func:`months_standing`), of two ensembles run with
+        the same seed; only replicates present in both count.
+    test : {'t', 'sign'}, default 't'
+        Paired t test, or exact sign test (McNemar's test on 0/1 outcomes).
+    confidence : float, default 0.95
+        Level of the t interval of the mean difference.
+
+    Returns
+    -------
+    Paired
+        ``b - a``: means, difference, its interval, and one-sided p-values.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``test``.
+    ExperimentError
+        Fewer than two common replicates.
+    """
     if test not in ("t", "sign"):
         raise ValueError(f"test must be 't' or 'sign', got {test!r}")
     both = pd.concat({"a": a, "b": b}, axis=1, join="inner").dropna()
@@ -131,8 +165,7 @@ def compare(
         raise ExperimentError("a paired comparison needs at least two common replicates")
     d = (both["b"] - both["a"]).to_numpy(dtype=float)
     n = len(d)
-    se = d.std(ddof=1) / np.sqrt(n)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+    se, half = t_interval(d, confidence)
     higher, lower = int((d > 0).sum()), int((d < 0).sum())
     untied = higher + lower
 
