@@ -135,3 +135,8 @@ def presence(model: FactionModel) -> dict[str, float]:
         patron.label: float(model.presence[i])
         for i, patron in enumerate(model.spec.patrons.values())
     }
+
+
+def cadre_index(agent) -> int:
+    """The array index of a cadre agent (its node in the network)."""
+    return agent.index

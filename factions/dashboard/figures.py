@@ -1,0 +1,159 @@
+"""The dashboard's drawings: network portrayal, share and presence charts, ensemble figures.
+
+The network is drawn by Mesa's ``SpaceRenderer`` (matplotlib backend) with the portrayal made
+here: colour by faction, marker by status. The other panels are matplotlib figures built on
+``Figure`` objects (not pyplot), so that several browser sessions can draw at once. Ensemble
+figures are the library's own (:func:`factions.plots.plot_survival`, the same figure as
+``factions plot survival``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from mesa.visualization import SpaceRenderer
+from mesa.visualization.components import AgentPortrayalStyle
+
+from factions.calendar import month_timestamps
+from factions.dashboard import view
+from factions.plots import faction_colours, plot_counterfactual, plot_survival
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from factions.dashboard.model import DashboardModel
+    from factions.results import Results
+
+#: Marker, alpha and size factor per mark: office filled and large, the purged faded.
+MARK_STYLE: dict[str, tuple[str, float, float]] = {
+    "in office": ("o", 0.95, 1.0),
+    "co-opted": ("D", 0.95, 1.0),
+    "arrested": ("s", 0.6, 0.8),
+    "executed": ("X", 0.6, 0.9),
+    "exiled": ("^", 0.6, 0.8),
+    "demoted": ("v", 0.45, 0.7),
+    "not yet in": ("o", 0.0, 0.1),
+}
+NODE_SIZE = 36
+LEADER = ("*", 1.0, 6.0)
+EDGE_STYLE = {"alpha": 0.12, "width": 0.5, "edge_color": "#555555", "style": "-"}
+NETWORK_SIZE = (6.5, 6.0)
+
+
+def portrayal(colours: dict[str, str]) -> Callable:
+    """Mesa agent portrayal: each cadre at its node, coloured by faction, marked by status.
+
+    The marks of all cadres are read once per month (not once per agent).
+    """
+    cache: dict[str, object] = {}
+
+    def portray(agent) -> AgentPortrayalStyle:
+        model = agent.model
+        key = (id(model), model.month)
+        if cache.get("key") != key:
+            cache["key"], cache["cadres"] = key, view.cadres(model)
+        state: view.Cadres = cache["cadres"]  # type: ignore[assignment]
+        i = view.cadre_index(agent)
+        marker, alpha, size = LEADER if i == state.leader else MARK_STYLE[state.mark[i]]
+        return AgentPortrayalStyle(
+            x=i,
+            y=i,
+            color=colours[state.faction[i]],
+            marker=marker,
+            size=NODE_SIZE * size,
+            alpha=alpha,
+            edgecolors="black" if state.mark[i] not in ("in office", "co-opted") else "white",
+            linewidths=0.6,
+        )
+
+    return portray
+
+
+def _network_legend(model: DashboardModel) -> Callable[[Axes], None]:
+    colours = faction_colours(model.spec)
+    labels = view.faction_labels(model)
+
+    def decorate(ax: Axes) -> None:
+        ax.get_figure().set_size_inches(*NETWORK_SIZE)
+        handles = [
+            Line2D([], [], marker="o", linestyle="none", color=colours[f], label=labels[f])
+            for f in labels
+        ]
+        handles += [
+            Line2D([], [], marker=MARK_STYLE[m][0], linestyle="none", color="0.4", label=m)
+            for m in view.MARKS[:-1]
+        ]
+        handles.append(
+            Line2D([], [], marker="*", linestyle="none", color="0.2", ms=10, label="leader")
+        )
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8
+        )
+        ax.set_title("Patronage network", loc="left", fontsize=11)
+
+    return decorate
+
+
+def network_renderer(model: DashboardModel) -> SpaceRenderer:
+    """Mesa's renderer of the model's network (layout computed once, then fixed)."""
+    renderer = SpaceRenderer(model, backend="matplotlib")
+    renderer.setup_structure(node_kwargs={"node_size": 0}, edge_kwargs=EDGE_STYLE)
+    renderer.setup_agents(portrayal(faction_colours(model.spec)))
+    renderer.post_process = _network_legend(model)
+    return renderer.render()
+
+
+def _date_axis(ax: Axes, model: DashboardModel) -> None:
+    first, last = month_timestamps([model.spec.start_month, model.spec.end_month])
+    ax.set_xlim(first, last)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def shares_figure(model: DashboardModel) -> Figure:
+    """Seat share and power share of each faction, month by month, so far."""
+    fig = Figure(figsize=(6.5, 5.0), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
+    colours = faction_colours(model.spec)
+    labels = view.faction_labels(model)
+    titles = {"seats": "Central-committee seat share", "power": "Power share"}
+    for ax, (measure, frame) in zip(axes, view.shares(model).items(), strict=True):
+        for fid in frame.columns:
+            ax.plot(frame.index, frame[fid], color=colours[fid], label=labels[fid], linewidth=1.6)
+        ax.set_ylim(0, 1)
+        ax.set_title(titles[measure], loc="left", fontsize=10)
+        _date_axis(ax, model)
+    axes[0].legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    return fig
+
+
+def presence_figure(model: DashboardModel) -> Figure:
+    """Each patron's presence (troops, advisers) so far, between 0 and 1."""
+    fig = Figure(figsize=(6.5, 2.4), layout="constrained")
+    ax = fig.subplots()
+    history = pd.DataFrame(model.presence_history, columns=list(view.presence(model)))
+    history.index = month_timestamps(model.spec.start_month + history.index.to_numpy())
+    for label in history.columns:
+        ax.plot(history.index, history[label], label=label, linewidth=1.6)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Patron presence", loc="left", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    _date_axis(ax, model)
+    return fig
+
+
+def survival_figure(results: Results) -> Figure:
+    """The Kaplan–Meier survival curves of ``factions plot survival``."""
+    fig = Figure(figsize=(8.0, 5.5), layout="constrained")
+    plot_survival(results, ax=fig.subplots())
+    return fig
+
+
+def comparison_figure(baseline: Results, current: Results) -> Figure:
+    """Pinned baseline (solid) beside the current ensemble (dashed), with log-rank tests."""
+    fig = Figure(figsize=(8.0, 5.5), layout="constrained")
+    plot_counterfactual(baseline, current, ax=fig.subplots())
+    return fig
