@@ -1,6 +1,6 @@
 """The dashboard page: Mesa's SolaraViz components around one run and an ensemble tab.
 
-Served by ``factions dashboard`` (``solara run factions.dashboard.app``). The sidebar holds
+Served by ``factions dashboard`` (``solara run factions.dashboard.app``). The left column holds
 Mesa's ``ModelController`` (Step, Play/Pause, Reset), a speed slider, the current month, and the
 parameters: a scenario picker, a scenario file, the seed and Mesa's ``UserInputs`` sliders;
 changing any of them rebuilds the model (the run resets). The "One run" tab shows the network
@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import solara
-import solara.lab
 from mesa.visualization.solara_viz import ModelController, SpaceRendererComponent, UserInputs
 from mesa.visualization.utils import update_counter
 
@@ -25,13 +24,14 @@ from factions.dashboard import figures, view
 from factions.dashboard.ensemble import Ensemble, use_ensemble
 from factions.dashboard.model import DashboardModel
 from factions.dashboard.parameters import parameters, scenario_file, sources
+from factions.dashboard.server import SCENARIO_VARIABLE
 from factions.errors import FactionsError
 
-SCENARIO_VARIABLE = "FACTIONS_DASHBOARD_SCENARIO"
 DEFAULT_SCENARIO = "korea-1945"
 SPEED = {"value": 200, "min": 10, "max": 1000, "step": 10}  # milliseconds between months
 SEED_RANGE = (0, 999)
 LOG_HEIGHT = "440px"
+TABS = ("One run", "Ensemble")
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,8 @@ def ParameterCard(model: DashboardModel, rebuild, error: str | None):
         UserInputs(
             sliders, on_change=lambda path, value: rebuild(values={**model.values, path: value})
         )
-        solara.Markdown(_changed(model), classes=["factions-changed"])
+        with solara.Div(classes=["factions-changed"]):
+            solara.Markdown(_changed(model))
         solara.FileDownload(
             lambda: scenario_file(model.source, model.values, model.seed),
             filename=f"{model.spec.name}-dashboard.toml",
@@ -226,24 +227,36 @@ def Page():
     solara.Title("factions dashboard")
     with solara.AppBar():
         solara.AppBarTitle(f"factions — {model.value.spec.title}")
-    with solara.Sidebar(), solara.Column():
-        with solara.Card("Run"):
-            MonthText(model.value)
-            ModelController(
-                model,
-                model_parameters=asdict(settings.value),
-                play_interval=speed,
-                render_interval=solara.use_reactive(1),
-                use_threads=solara.use_reactive(False),
-            ).key(f"controller-{generation.value}")
-            solara.SliderInt(
-                "Speed: ms between months",
-                value=speed,
-                **{k: SPEED[k] for k in ("min", "max", "step")},
-            )
-        ParameterCard(model.value, rebuild, error.value)
-    with solara.lab.Tabs():
-        with solara.lab.Tab("One run"):
-            RunTab(model.value)
-        with solara.lab.Tab("Ensemble"):
-            EnsembleTab(settings.value, ensemble)
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            with solara.Card("Run"):
+                MonthText(model.value)
+                ModelController(
+                    model,
+                    model_parameters=asdict(settings.value),
+                    play_interval=speed,
+                    render_interval=solara.use_reactive(1),
+                    use_threads=solara.use_reactive(False),
+                ).key(f"controller-{generation.value}")
+                solara.SliderInt(
+                    "Speed: ms between months",
+                    value=speed,
+                    **{k: SPEED[k] for k in ("min", "max", "step")},
+                )
+            ParameterCard(model.value, rebuild, error.value)
+        with solara.Column():
+            Main(model.value, settings.value, ensemble)
+
+
+@solara.component
+def Main(model: DashboardModel, settings: Settings, ensemble: Ensemble):
+    """The tabs: one run, and the ensemble (only the open one is drawn)."""
+    tab = solara.use_reactive(0)
+    # Tabs as Mesa's ComponentsView draws them (vuetify's own), only the open one rendered.
+    with solara.v.Tabs(v_model=tab.value, on_v_model=tab.set):
+        for name in TABS:
+            solara.v.Tab(children=[name])
+    if tab.value == 0:
+        RunTab(model)
+    else:
+        EnsembleTab(settings, ensemble)
