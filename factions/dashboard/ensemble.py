@@ -15,8 +15,6 @@ import solara
 import solara.lab
 
 from factions.dashboard.parameters import resolve
-from factions.ensemble import run_ensemble
-from factions.summary import render, summarise
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,6 +42,9 @@ def simulate(
     settings: Any, replicates: int, progress: Callable[[int, int], None]
 ) -> EnsembleResult:
     """Run ``replicates`` replicates of the settings' scenario (values applied) and summarise."""
+    from factions.ensemble import run_ensemble  # with the summary: not needed to serve the page
+    from factions.summary import render, summarise
+
     spec = resolve(settings.source, settings.values)
     results = run_ensemble(
         spec, replicates, settings.seed, workers=local_workers(), progress=progress

@@ -4,7 +4,8 @@ The network is drawn by Mesa's ``SpaceRenderer`` (matplotlib backend) with the p
 here: colour by faction, marker by status. The other panels are matplotlib figures built on
 ``Figure`` objects (not pyplot), so that several browser sessions can draw at once. Ensemble
 figures are the library's own (:func:`factions.plots.plot_survival`, the same figure as
-``factions plot survival``).
+``factions plot survival``). :mod:`factions.plots` (and lifelines behind it) is imported when a
+first figure is drawn, not when the server starts, so that the page is served sooner.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from mesa.visualization.components import AgentPortrayalStyle
 
 from factions.calendar import month_timestamps
 from factions.dashboard import view
-from factions.plots import faction_colours, plot_counterfactual, plot_survival
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,6 +42,13 @@ NODE_SIZE = 36
 LEADER = ("*", 1.0, 6.0)
 EDGE_STYLE = {"alpha": 0.12, "width": 0.5, "edge_color": "#555555", "style": "-"}
 NETWORK_SIZE = (6.5, 6.0)
+
+
+def faction_colours(spec) -> dict[str, str]:
+    """The library's faction colours (the same in every figure)."""
+    from factions.plots import faction_colours as colours
+
+    return colours(spec)
 
 
 def portrayal(colours: dict[str, str]) -> Callable:
@@ -147,6 +154,8 @@ def presence_figure(model: DashboardModel) -> Figure:
 
 def survival_figure(results: Results) -> Figure:
     """The Kaplan–Meier survival curves of ``factions plot survival``."""
+    from factions.plots import plot_survival
+
     fig = Figure(figsize=(8.0, 5.5), layout="constrained")
     plot_survival(results, ax=fig.subplots())
     return fig
@@ -154,6 +163,8 @@ def survival_figure(results: Results) -> Figure:
 
 def comparison_figure(baseline: Results, current: Results) -> Figure:
     """Pinned baseline (solid) beside the current ensemble (dashed), with log-rank tests."""
+    from factions.plots import plot_counterfactual
+
     fig = Figure(figsize=(8.0, 5.5), layout="constrained")
     plot_counterfactual(baseline, current, ax=fig.subplots())
     return fig
