@@ -70,11 +70,13 @@ def NetworkPanel(model: DashboardModel):
 
 
 @solara.component
-def FigurePanel(model: DashboardModel, title: str, draw, css: str):
-    """A matplotlib chart redrawn at every step."""
+def ChartPanel(model: DashboardModel, title: str, kind: type[figures.LiveChart], css: str):
+    """A chart of the run so far, built once per run, its lines updated at every step."""
     counter = update_counter.get()
+    chart = solara.use_memo(lambda: kind(model), [model])
     with solara.Card(title, classes=[css]):
-        solara.FigureMatplotlib(draw(model), format="png", dependencies=[counter, id(model)])
+        figure = chart.update(model)
+        solara.FigureMatplotlib(figure, format="png", dependencies=[counter, id(model)])
 
 
 @solara.component
@@ -100,10 +102,10 @@ def EventLog(model: DashboardModel):
 def RunTab(model: DashboardModel):
     with solara.Columns([1, 1]):
         NetworkPanel(model)
-        FigurePanel(model, "Seat and power shares", figures.shares_figure, "factions-shares")
+        ChartPanel(model, "Seat and power shares", figures.SharesChart, "factions-shares")
     with solara.Columns([1, 1]):
         EventLog(model)
-        FigurePanel(model, "Patron presence", figures.presence_figure, "factions-presence")
+        ChartPanel(model, "Patron presence", figures.PresenceChart, "factions-presence")
 
 
 # ----------------------------------------------------------------------------- ensemble

@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from mesa.visualization import SpaceRenderer
 from mesa.visualization.components import AgentPortrayalStyle
 
-from factions.calendar import month_timestamps
 from factions.dashboard import view
 
 if TYPE_CHECKING:
@@ -100,7 +99,6 @@ def _network_legend(model: DashboardModel) -> Callable[[Axes], None]:
         ax.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8
         )
-        ax.set_title("Patronage network", loc="left", fontsize=11)
 
     return decorate
 
@@ -114,42 +112,71 @@ def network_renderer(model: DashboardModel) -> SpaceRenderer:
     return renderer.render()
 
 
-def _date_axis(ax: Axes, model: DashboardModel) -> None:
-    first, last = month_timestamps([model.spec.start_month, model.spec.end_month])
-    ax.set_xlim(first, last)
-    ax.spines[["top", "right"]].set_visible(False)
+class LiveChart:
+    """Line charts built once per run and updated month by month (cheap to redraw at each step).
+
+    The x axis is in years (a month is 1/12) and spans the whole run, so the axes never move;
+    only the lines' data change. Subclasses say what the panels show in :meth:`data`.
+    """
+
+    titles: tuple[str, ...] = ()
+    height = 2.6  # inches per panel
+
+    def __init__(self, model: DashboardModel):
+        spec = model.spec
+        self.fig = Figure(figsize=(6.5, 0.4 + self.height * len(self.titles)))
+        self.fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.08, hspace=0.35)
+        axes = self.fig.subplots(len(self.titles), 1, sharex=True, squeeze=False)[:, 0]
+        self.lines = []
+        for ax, title, series in zip(axes, self.titles, self.series(model), strict=True):
+            self.lines.append([ax.plot([], [], lw=1.6, label=n, color=c)[0] for n, c in series])
+            ax.set_xlim(spec.start_month / 12, (spec.end_month + 1) / 12)
+            ax.set_ylim(0, 1.02)
+            ax.set_title(title, loc="left", fontsize=10)
+            ax.spines[["top", "right"]].set_visible(False)
+        axes[0].legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+
+    def series(self, model: DashboardModel) -> list[list[tuple[str, str | None]]]:
+        """Per panel, the (label, colour) of each line."""
+        raise NotImplementedError
+
+    def data(self, model: DashboardModel) -> list[np.ndarray]:
+        """Per panel, a months × lines array of the values so far."""
+        raise NotImplementedError
+
+    def update(self, model: DashboardModel) -> Figure:
+        """The figure with the lines up to the current month."""
+        for lines, values in zip(self.lines, self.data(model), strict=True):
+            years = (model.spec.start_month + np.arange(len(values))) / 12
+            for j, line in enumerate(lines):
+                line.set_data(years, values[:, j])
+        return self.fig
 
 
-def shares_figure(model: DashboardModel) -> Figure:
+class SharesChart(LiveChart):
     """Seat share and power share of each faction, month by month, so far."""
-    fig = Figure(figsize=(6.5, 5.0), layout="constrained")
-    axes = fig.subplots(2, 1, sharex=True)
-    colours = faction_colours(model.spec)
-    labels = view.faction_labels(model)
-    titles = {"seats": "Central-committee seat share", "power": "Power share"}
-    for ax, (measure, frame) in zip(axes, view.shares(model).items(), strict=True):
-        for fid in frame.columns:
-            ax.plot(frame.index, frame[fid], color=colours[fid], label=labels[fid], linewidth=1.6)
-        ax.set_ylim(0, 1)
-        ax.set_title(titles[measure], loc="left", fontsize=10)
-        _date_axis(ax, model)
-    axes[0].legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
-    return fig
+
+    titles = ("Central-committee seat share", "Power share")
+
+    def series(self, model):
+        colours = faction_colours(model.spec)
+        pairs = [(label, colours[fid]) for fid, label in view.faction_labels(model).items()]
+        return [pairs, pairs]
+
+    def data(self, model):
+        return [frame.to_numpy() for frame in view.shares(model).values()]
 
 
-def presence_figure(model: DashboardModel) -> Figure:
+class PresenceChart(LiveChart):
     """Each patron's presence (troops, advisers) so far, between 0 and 1."""
-    fig = Figure(figsize=(6.5, 2.4), layout="constrained")
-    ax = fig.subplots()
-    history = pd.DataFrame(model.presence_history, columns=list(view.presence(model)))
-    history.index = month_timestamps(model.spec.start_month + history.index.to_numpy())
-    for label in history.columns:
-        ax.plot(history.index, history[label], label=label, linewidth=1.6)
-    ax.set_ylim(0, 1.02)
-    ax.set_title("Patron presence", loc="left", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
-    _date_axis(ax, model)
-    return fig
+
+    titles = ("Patron presence",)
+
+    def series(self, model):
+        return [[(label, None) for label in view.presence(model)]]
+
+    def data(self, model):
+        return [np.asarray(model.presence_history, dtype=float)]
 
 
 def survival_figure(results: Results) -> Figure:

@@ -73,7 +73,7 @@ def parameters(spec: Scenario) -> list[Parameter]:
         Parameter("mechanisms.purge.launch_rate", "Purge launch rate (monthly)", purge.launch_rate),
         Parameter(
             "mechanisms.purge.established_share",
-            "Established-leader threshold (power share)",
+            "Established-leader share",
             purge.established_share,
         ),
         Parameter("mechanisms.challenge.rate", "Challenge rate (monthly)", challenge.rate),
