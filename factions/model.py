@@ -78,7 +78,7 @@ class FactionModel(mesa.Model):
         self.patron_ids = list(spec.patrons)
         self.patron_index = {p: i for i, p in enumerate(self.patron_ids)}
         self.month = spec.start_month
-        self.recorder = Recorder(spec.n_months, self.n_factions)
+        self.recorder = Recorder(spec.n_months, self.n_factions, len(self.patron_ids))
         self._init_factions()
         self._init_patrons()
         self._init_cadres()
