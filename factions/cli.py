@@ -33,6 +33,7 @@ Examples:
   factions validate korea-1945 --replicates 200
   factions sweep korea-grid-yanan --workers 2    # a sweep from experiments/; resumable
   factions status results/korea-grid-yanan
+  factions dashboard korea-1945 --open         # watch a run, move sliders (needs [dashboard])
 """
 
 
@@ -736,6 +737,42 @@ def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
     return plots.save_drawing(
         lambda ax: plots.plot_sensitivity(indices, ax=ax, output=output), path
     )
+
+
+# ----------------------------------------------------------------------------------- dashboard
+
+
+@main.command()
+@click.argument("scenario", default="korea-1945")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (see warning)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+@friendly_errors
+def dashboard(scenario, port, host, open_browser):
+    """Serve the interactive dashboard of SCENARIO; print its address; Ctrl-C stops it.
+
+    A busy port exits with status 2; --port 0 takes any free port.
+    """
+    import webbrowser
+
+    from factions.dashboard import server
+
+    if host != server.LOCAL:
+        click.echo(f"warning: serving on {host}: anyone who can reach it can use it", err=True)
+    port = port or server.free_port(host)
+    process = server.start(scenario, host, port)
+    address = server.url(host, port)
+    click.echo(f"factions dashboard: {address}  (Ctrl-C to stop)")
+    try:
+        status = server.serve(process, (lambda: webbrowser.open(address)) if open_browser else None)
+    except KeyboardInterrupt:
+        click.echo("dashboard stopped", err=True)
+        sys.exit(130)
+    if status:
+        click.echo(f"error: the dashboard server exited with status {status}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
