@@ -25,7 +25,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 from factions.calendar import format_month, month_timestamps, parse_month
 from factions.errors import ExperimentError
-from factions.mechanisms.patrons import ramp_value
+from factions.polity import ramp_value
 from factions.results import Results
 from factions.scenario import Scenario
 from factions.survival import kaplan_meier

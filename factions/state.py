@@ -48,6 +48,8 @@ IN_OFFICE = (Status.ACTIVE, Status.REHABILITATED)
 PURGED = (Status.ARRESTED, Status.EXECUTED, Status.EXILED, Status.DEMOTED)
 
 NOT_YET = -1  # month sentinel: no such month (yet)
+NO_FACTION = -1  # faction index sentinel: no faction (in the event log, in exemptions)
+NO_CADRE = -1  # cadre index sentinel: no cadre
 
 
 @dataclass

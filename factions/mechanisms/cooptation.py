@@ -28,7 +28,7 @@ def coopt(model: FactionModel) -> None:
         cadres.in_office(),
         cadres.faction,
         cadres.loyalty,
-        model.leader_faction,
+        model.leader.faction,
         p.threshold,
         p.rate,
     )
@@ -39,7 +39,7 @@ def coopt(model: FactionModel) -> None:
         return
     for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
         model.log("cooptation", f, i, "joins the leader's camp")
-    cadres.move(chosen, model.leader_faction)
+    cadres.move(chosen, model.leader.faction)
 
 
 @kernel

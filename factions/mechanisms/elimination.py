@@ -28,10 +28,11 @@ def check(model: FactionModel) -> None:
     office = cadres.office_counts(model.n_factions)
     seats = np.empty(model.n_factions, dtype=np.int64)
     gone = np.empty(model.n_factions, dtype=np.bool_)
+    factions = model.factions
     if not _apply_rule(
-        model.eliminated_at,
+        factions.eliminated_at,
         office,
-        model.peak_active,
+        factions.peak_active,
         cadres.seat,
         cadres.in_office(),
         cadres.faction,
@@ -43,9 +44,8 @@ def check(model: FactionModel) -> None:
     ):
         return
     for f in np.flatnonzero(gone):
-        model.eliminated_at[f] = model.month
+        factions.eliminate(f, model.month)
         model.log("elimination", int(f), None, f"{office[f]} cadres, {seats[f]} seats left")
-        model.coalition_stale = True
 
 
 @kernel

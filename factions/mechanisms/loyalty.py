@@ -35,7 +35,8 @@ def update_cadres(model: FactionModel) -> None:
     if not p.enabled:
         return
     cadres = model.cadres
-    pull_up = p.charisma_pull * model.charisma * model.legitimacy[model.leader_faction]
+    leader = model.leader
+    pull_up = p.charisma_pull * leader.charisma * model.factions.legitimacy[leader.faction]
     pull_up += p.indoctrination
     shocks = model.rng.standard_normal(cadres.n) if p.noise > 0 else NO_NOISE
     ties = model.ties
@@ -47,7 +48,7 @@ def update_cadres(model: FactionModel) -> None:
         ties.dst,
         ties.weight,
         p.faction_pull,
-        model.cohesion,
+        model.factions.cohesion,
         model.encouragement_of_faction(),
         pull_up,
         p.network_pull,

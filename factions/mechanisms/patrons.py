@@ -25,26 +25,12 @@ if TYPE_CHECKING:
 RECENT_ARRESTS = 3  # months: arrests this recent count as an ongoing purge
 
 
-def ramp_value(
-    start: float, begin: int, target: float, months: int, month: int
-) -> tuple[float, bool]:
-    """Presence in ``month`` on a ramp from ``start`` (set in ``begin``) to ``target`` over
-    ``months`` months, and whether the ramp is complete (it ends exactly at ``target``)."""
-    progress = (month - begin + 1) / months
-    if progress >= 1.0:
-        return target, True
-    return start + (target - start) * progress, False
-
-
 def update_presence(model: FactionModel) -> None:
     """Advance every patron's presence along its current ramp (all zero when disabled)."""
-    if not model.spec.mechanisms.patrons.enabled:
-        model.presence[:] = 0.0
-        return
-    for patron, (start, begin, target, months) in list(model.ramps.items()):
-        model.presence[patron], done = ramp_value(start, begin, target, months, model.month)
-        if done:
-            del model.ramps[patron]
+    if model.spec.mechanisms.patrons.enabled:
+        model.patrons.advance(model.month)
+    else:
+        model.patrons.withdraw()
 
 
 def intervene(model: FactionModel) -> None:
@@ -56,29 +42,31 @@ def intervene(model: FactionModel) -> None:
     month = model.month
     since = month - RECENT_ARRESTS + 1
     campaign = running(model)
-    if model.last_arrest < since and not campaign.any():
+    if model.regime.last_arrest < since and not campaign.any():
         return  # no purge under way anywhere: nothing to intervene in
     cadres = model.cadres
+    factions = model.factions
+    patrons = model.patrons
     attacked = np.empty(model.n_factions, dtype=np.bool_)
     affinity = _attacked(
         cadres.origin,
         cadres.arrested_at,
         since,
-        model.eliminated_at,
+        factions.eliminated_at,
         campaign,
-        model.faction_patron,
-        model.patron_affinity,
+        factions.patron,
+        factions.patron_affinity,
         attacked,
-        np.empty(len(model.patron_ids)),
+        np.empty(patrons.n),
     )
-    for patron in range(len(model.patron_ids)):
-        if model.next_intervention[patron] > month or affinity[patron] < 0:
+    for patron in range(patrons.n):
+        if patrons.next_intervention[patron] > month or affinity[patron] < 0:
             continue
-        hazard = p.intervention_rate * model.willingness[patron] * model.presence[patron]
+        hazard = p.intervention_rate * patrons.willingness[patron] * patrons.presence[patron]
         if model.rng.random() >= hazard * affinity[patron]:
             continue
-        model.next_intervention[patron] = month + p.cooldown
-        for f in np.flatnonzero(attacked & (model.faction_patron == patron)):
+        patrons.cool_down(patron, month + p.cooldown)
+        for f in np.flatnonzero(attacked & (factions.patron == patron)):
             _halt_and_restore(model, int(f), patron)
 
 
@@ -114,8 +102,7 @@ def _attacked(
 def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:
     p = model.spec.mechanisms.patrons
     cadres = model.cadres
-    model.halted_until[faction] = model.month + p.halt_months
-    model.campaign_until[faction] = -1
+    model.factions.halt_campaign(faction, model.month + p.halt_months)
     purged = np.flatnonzero(
         (cadres.origin == faction)
         & np.isin(cadres.status, [Status.ARRESTED, Status.EXILED, Status.DEMOTED])

@@ -14,7 +14,7 @@ gains what the purged lose.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -49,13 +49,13 @@ def components(model: FactionModel) -> np.ndarray:
         cadres.in_office(),
         cadres.military,
         cadres.seat,
-        model.army_control,
-        model.leader_faction,
-        model.legitimacy,
+        model.regime.army_control,
+        model.leader.faction,
+        model.factions.legitimacy,
         members.entries,
         members.scale,
     )
-    raw[2] = model.patron_term(model.presence)
+    raw[2] = model.patron_term(model.patrons.presence)
     return raw
 
 
@@ -64,20 +64,26 @@ def component_weights(p: PowerParams) -> np.ndarray:
     return np.array([getattr(p, f"{name}_weight") for name in COMPONENTS])
 
 
-def faction_power(model: FactionModel) -> np.ndarray:
-    """Power shares of the standing factions (zero for eliminated ones; sums to 1).
+class Power(NamedTuple):
+    """The factions' power shares and the raw components they come from."""
+
+    shares: np.ndarray  # per faction, sums to 1
+    components: np.ndarray  # COMPONENTS x factions, raw
+
+
+def faction_power(model: FactionModel) -> Power:
+    """Power shares of the standing factions (zero for eliminated ones; sums to 1), with the raw
+    components (:meth:`FactionModel.refresh_power` stores both).
 
     Each component becomes a share among the standing factions; a component that is zero for all
-    of them is left out (its weight goes to the others). Also stores the raw components in
-    ``model.power_components`` for the observers. With the mechanism disabled every standing
-    faction has the same power (and the leader's faction gains no legitimacy).
+    of them is left out (its weight goes to the others). With the mechanism disabled every
+    standing faction has the same power (and the leader's faction gains no legitimacy).
     """
     raw = components(model)
-    model.power_components = raw
     standing = model.standing
     if not model.spec.mechanisms.power.enabled:  # ablation: every standing faction equally strong
-        return standing / standing.sum()
-    return _shares(raw, standing, model.power_weights)
+        return Power(standing / standing.sum(), raw)
+    return Power(_shares(raw, standing, model.power_weights), raw)
 
 
 @kernel
@@ -144,8 +150,9 @@ def grow_legitimacy(model: FactionModel) -> None:
     p = model.spec.mechanisms.power
     if not p.enabled:
         return
-    f = model.leader_faction
-    model.legitimacy[f] += p.legitimacy_growth * model.charisma * (1.0 - model.legitimacy[f])
+    model.factions.grow_legitimacy(
+        model.leader.faction, p.legitimacy_growth * model.leader.charisma
+    )
 
 
 def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
@@ -165,14 +172,15 @@ def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
         return  # the units are disbanded and the seats stay empty: nobody gains
     office = cadres.in_office()
     if force > 0:
-        heirs = np.flatnonzero(office & (cadres.faction == model.leader_faction))
+        heirs = np.flatnonzero(office & (cadres.faction == model.leader.faction))
         if len(heirs):
             share = cadres.prominence[heirs] / cadres.prominence[heirs].sum()
             cadres.military[heirs] += force * share
     if vacated:
-        eligible = np.flatnonzero(office & ~cadres.seat & model.in_coalition[cadres.faction])
+        in_coalition = model.factions.in_coalition
+        eligible = np.flatnonzero(office & ~cadres.seat & in_coalition[cadres.faction])
         if len(eligible):
-            own = cadres.faction[eligible] == model.leader_faction
+            own = cadres.faction[eligible] == model.leader.faction
             score = own + cadres.loyalty[eligible] * cadres.prominence[eligible]
             chosen = eligible[np.argsort(-score, kind="stable")[:vacated]]
             cadres.seat[chosen] = True

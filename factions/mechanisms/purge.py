@@ -30,7 +30,7 @@ from factions.compiled import kernel
 from factions.mechanisms import loyalty as loyalty_mechanism
 from factions.mechanisms import rank_and_file
 from factions.mechanisms.power import transfer_offices
-from factions.state import NOT_YET, Status
+from factions.state import NO_CADRE, NO_FACTION, NOT_YET, Status
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -47,25 +47,26 @@ VERDICTS = (
 
 def decay_pretext(model: FactionModel) -> None:
     half_life = model.spec.mechanisms.purge.pretext_half_life
-    model.pretext *= 0.5 ** (1.0 / half_life)
+    model.regime.decay_pretext(0.5 ** (1.0 / half_life))
 
 
 def established(model: FactionModel) -> float:
     """Smooth step in the leader faction's power share around ``established_share`` (Svolik)."""
     p = model.spec.mechanisms.purge
-    share = model.power[model.leader_faction]
+    share = model.power[model.leader.faction]
     return float(1.0 / (1.0 + np.exp(-(share - p.established_share) / p.established_width)))
 
 
 def feasibility(model: FactionModel) -> float:
-    war = model.war_pretext if model.month <= model.war_until else 0.0
-    return max(model.pretext, war, established(model))
+    regime = model.regime
+    return max(regime.pretext, regime.war_pressure(model.month), established(model))
 
 
 def targets(model: FactionModel) -> np.ndarray:
     """Boolean mask of factions the leader may purge now: outside the coalition, or enemies."""
     exempt_faction, _ = exemptions(model)
-    return _targets(model.eliminated_at, model.in_coalition, model.enemy, exempt_faction)
+    factions = model.factions
+    return _targets(factions.eliminated_at, factions.in_coalition, factions.enemy, exempt_faction)
 
 
 @kernel
@@ -81,10 +82,10 @@ def _targets(eliminated_at, in_coalition, enemy, exempt_faction):
 
 def exemptions(model: FactionModel) -> tuple[int, int]:
     """The faction and the cadre no purge may touch: the leader's while ``leader_exempt`` holds,
-    else none (-1, -1)."""
+    else none (``NO_FACTION``, ``NO_CADRE``)."""
     if model.spec.mechanisms.purge.leader_exempt:
-        return model.leader_faction, model.leader_cadre
-    return -1, -1
+        return model.leader.faction, model.leader.cadre
+    return NO_FACTION, NO_CADRE
 
 
 def arrestable(model: FactionModel) -> np.ndarray:
@@ -106,7 +107,7 @@ def _arrestable(office, faction, exempt_faction, exempt_cadre):
 
 def running(model: FactionModel) -> np.ndarray:
     """Boolean mask of the factions under a campaign that runs this month, unhalted."""
-    return _running(model.campaign_until, model.halted_until, model.month)
+    return _running(model.factions.campaign_until, model.factions.halted_until, model.month)
 
 
 @kernel
@@ -124,17 +125,18 @@ def launch_campaigns(model: FactionModel) -> None:
     if not p.enabled or model.leader_absent:
         return
     hazard = np.empty(model.n_factions)
+    factions = model.factions
     found = _launch_hazard(
         p.launch_rate * feasibility(model),
         model.spec.mechanisms.challenge.exposure,
         model.protection_of_faction(),
-        model.eliminated_at,
-        model.in_coalition,
-        model.enemy,
+        factions.eliminated_at,
+        factions.in_coalition,
+        factions.enemy,
         exemptions(model)[0],
-        model.campaign_until,
-        model.halted_until,
-        model.exposed_until,
+        factions.campaign_until,
+        factions.halted_until,
+        factions.exposed_until,
         model.month,
         hazard,
     )
@@ -181,9 +183,9 @@ def start_campaign(model: FactionModel, faction: int) -> None:
     """Open a campaign against ``faction``: a scapegoat first, then a rank-and-file wave."""
     p = model.spec.mechanisms.purge
     length = int(model.rng.geometric(1.0 / p.campaign_months))
-    model.campaign_until[faction] = model.month + length
-    model.enemy[faction] = True
-    reason = "exposed" if model.exposed_until[faction] >= model.month else "pretext or strength"
+    model.factions.start_campaign(faction, model.month + length)
+    exposed = model.factions.exposed_until[faction] >= model.month
+    reason = "exposed" if exposed else "pretext or strength"
     model.log("purge_campaign", faction, None, f"campaign of about {length} months ({reason})")
     cadres = model.cadres
     pool = np.flatnonzero(arrestable(model) & (cadres.faction == faction))
@@ -275,7 +277,7 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
     cadres = model.cadres
     model.set_status(idx, Status.ARRESTED)
     cadres.arrested_at[idx] = model.month
-    model.last_arrest = model.month
+    model.regime.note_arrest(model.month)
     delay = model.rng.geometric(1.0 / p.trial_delay, size=len(idx))
     cadres.sentence_due[idx] = model.month + delay
     transfer_offices(model, idx)
@@ -293,7 +295,9 @@ def sentence(model: FactionModel) -> None:
         return
     draw = model.rng.random(len(due))
     factions = cadres.faction[due]
-    outcomes = _verdicts(draw, factions, model.faction_patron, model.presence, p.execution, p.exile)
+    outcomes = _verdicts(
+        draw, factions, model.factions.patron, model.patrons.presence, p.execution, p.exile
+    )
     verdicts = list(zip(due.tolist(), factions.tolist(), outcomes.tolist(), strict=True))
     _log_show_trials(model, verdicts)
     for status, kind in VERDICTS:

@@ -32,7 +32,7 @@ def rehabilitate(model: FactionModel) -> None:
     if len(chosen) == 0:
         return
     gone = ~model.standing[cadres.faction[chosen]]
-    cadres.move(chosen[gone], model.leader_faction)
+    cadres.move(chosen[gone], model.leader.faction)
     model.set_status(chosen, Status.REHABILITATED)
     cadres.loyalty[chosen] = np.maximum(cadres.loyalty[chosen], p.loyalty)
     for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
