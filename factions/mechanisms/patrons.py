@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
-from factions.mechanisms.purge import running
-from factions.state import NOT_YET, Status
+from factions.polity import NO_PATRON
+from factions.state import Status
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -41,24 +40,15 @@ def intervene(model: FactionModel) -> None:
         return
     month = model.month
     since = month - RECENT_ARRESTS + 1
-    campaign = running(model)
+    campaign = model.factions.running(month)
     if model.regime.last_arrest < since and not campaign.any():
         return  # no purge under way anywhere: nothing to intervene in
-    cadres = model.cadres
     factions = model.factions
     patrons = model.patrons
-    attacked = np.empty(model.n_factions, dtype=np.bool_)
-    affinity = _attacked(
-        cadres.origin,
-        cadres.arrested_at,
-        since,
-        factions.eliminated_at,
-        campaign,
-        factions.patron,
-        factions.patron_affinity,
-        attacked,
-        np.empty(patrons.n),
-    )
+    attacked = _attacked(model, since, campaign)
+    affinity = np.full(patrons.n, -1.0)  # per patron, its largest affinity with an attacked client
+    clients = np.flatnonzero(attacked & (factions.patron != NO_PATRON))
+    np.maximum.at(affinity, factions.patron[clients], factions.patron_affinity[clients])
     for patron in range(patrons.n):
         if patrons.next_intervention[patron] > month or affinity[patron] < 0:
             continue
@@ -70,33 +60,13 @@ def intervene(model: FactionModel) -> None:
             _halt_and_restore(model, int(f), patron)
 
 
-@kernel
-def _attacked(
-    origin,
-    arrested_at,
-    since,
-    eliminated_at,
-    under_campaign,
-    faction_patron,
-    patron_affinity,
-    attacked,
-    affinity,
-):
-    """Fill ``attacked`` with the standing factions under a running campaign or with a cadre of
-    theirs arrested since ``since``, and return ``affinity``: per patron, its largest affinity
-    with an attacked client (-1 without one; affinities are in [0, 1])."""
-    attacked[:] = False
-    for i in range(origin.shape[0]):
-        if arrested_at[i] >= since:
-            attacked[origin[i]] = True
-    affinity[:] = -1.0
-    for f in range(attacked.shape[0]):
-        standing = eliminated_at[f] == NOT_YET
-        attacked[f] = standing and (attacked[f] or under_campaign[f])
-        patron = faction_patron[f]
-        if attacked[f] and patron >= 0:
-            affinity[patron] = max(affinity[patron], patron_affinity[f])
-    return affinity
+def _attacked(model: FactionModel, since: int, campaign: np.ndarray) -> np.ndarray:
+    """Boolean mask of the standing factions under a running ``campaign`` or with a cadre of
+    theirs arrested since ``since``."""
+    cadres = model.cadres
+    attacked = np.zeros(model.n_factions, dtype=bool)
+    attacked[cadres.origin[cadres.arrested_at >= since]] = True
+    return model.factions.standing & (attacked | campaign)
 
 
 def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:
