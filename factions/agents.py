@@ -56,7 +56,7 @@ class Cadre(mesa.Agent):
 
     @property
     def is_leader(self) -> bool:
-        return self.index == self.model.leader_cadre
+        return self.index == self.model.leader.cadre
 
     def __repr__(self) -> str:
         return f"Cadre({self.name!r}, {self.faction}, {self.status.name.lower()})"

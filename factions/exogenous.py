@@ -22,45 +22,35 @@ if TYPE_CHECKING:
 
 
 def _war(model: FactionModel, event: ev.War, key: str) -> None:
-    model.war_until = parse_month(event.end)
-    model.war_pretext = event.pretext
+    model.regime.start_war(parse_month(event.end), event.pretext)
 
 
 def _setback(model: FactionModel, event: ev.Setback, key: str) -> None:
-    model.pretext = max(model.pretext, event.magnitude)
+    model.regime.raise_pretext(event.magnitude)
 
 
 def _presence(model: FactionModel, event: ev.PatronPresence, key: str) -> None:
-    patron = model.patron_index[event.patron]
-    model.ramps[patron] = (
-        float(model.presence[patron]),
-        model.month,
-        event.level,
-        event.over_months,
+    model.patrons.start_ramp(
+        model.patron_index[event.patron], model.month, event.level, event.over_months
     )
 
 
 def _policy(model: FactionModel, event: ev.PatronPolicy, key: str) -> None:
-    patron = model.patron_index[event.patron]
-    for field in ("protection", "willingness", "encouragement"):
-        value = getattr(event, field)
-        if value is not None:
-            getattr(model, field)[patron] = value
+    values = {name: getattr(event, name) for name in model.patrons.POLICY}
+    model.patrons.set_policy(model.patron_index[event.patron], **values)
 
 
 def _shock(model: FactionModel, event: ev.IdeologicalShock, key: str) -> None:
     if event.factions:
         hit = np.array([model.faction_index[f] for f in event.factions])
     else:
-        hit = np.array([f for f in range(model.n_factions) if f != model.leader_faction])
+        hit = np.array([f for f in range(model.n_factions) if f != model.leader.faction])
     loyalty.ideological_shock(model, hit, event.magnitude)
-    model.opening_until[hit] = np.maximum(
-        model.opening_until[hit], model.month + event.opening_months - 1
-    )
+    model.factions.open(hit, model.month + event.opening_months - 1)
 
 
 def _absence(model: FactionModel, event: ev.LeaderAbsence, key: str) -> None:
-    model.absent_until = model.month + event.months - 1
+    model.leader.leave(model.month + event.months - 1)
 
 
 def _merger(model: FactionModel, event: ev.Merger, key: str) -> None:
@@ -86,11 +76,11 @@ def _arms(model: FactionModel, event: ev.ArmsTransfer, key: str) -> None:
 
 
 def _congress(model: FactionModel, event: ev.Congress, key: str) -> None:
-    model.congress_due = (key, event.seats)
+    model.regime.call_congress(key, event.seats)
 
 
 def _committees(model: FactionModel, event: ev.ArmyPartyCommittees, key: str) -> None:
-    model.army_committee_rate = event.rate
+    model.regime.set_committee_rate(event.rate)
 
 
 HANDLERS: dict[str, Callable] = {
@@ -111,4 +101,4 @@ def apply(model: FactionModel, key: str, event: ev._Event) -> None:
     """Apply one event and record it in the event log."""
     HANDLERS[event.kind](model, event, key)
     faction = getattr(event, "faction", None)
-    model.log(event.kind, model.faction_index.get(faction, -1), None, event.note or key)
+    model.log(event.kind, model.faction_index.get(faction), None, event.note or key)

@@ -10,6 +10,7 @@ those arrays. ``docs/model.md`` describes the model in the ODD protocol.
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -32,14 +33,35 @@ from factions.mechanisms import (
 )
 from factions.network import build_ties, to_networkx
 from factions.observe import Recorder
+from factions.polity import FactionState, LeaderState, PatronState, RegimeState
 from factions.scenario.schema import Faction, Scenario
-from factions.state import LEGAL_TRANSITIONS, NOT_YET, CadreState, Membership, Status
+from factions.state import (
+    LEGAL_TRANSITIONS,
+    NO_CADRE,
+    NO_FACTION,
+    NOT_YET,
+    CadreState,
+    Membership,
+    Status,
+)
 
 log = logging.getLogger(__name__)
 
 NOTABLE_TOP = 1.0  # prominence of a faction's first notable; the next ones step down
 NOTABLE_STEP = 0.03
 ORDINARY_PROMINENCE = (1.0, 4.0)  # Beta(a, b) for cadres without a name: most are minor
+
+
+class CadreBlock(NamedTuple):
+    """Cadres drawn together at the start: a faction's founders or a merger's newcomers."""
+
+    faction: int
+    prominence: np.ndarray
+    loyalty: np.ndarray
+    names: list[str]
+    military: np.ndarray
+    status: Status
+    merger: str | None = None  # the merger event's key for cadres arriving with it
 
 
 def beta_from_mean_spread(mean: float, spread: float) -> tuple[float, float] | None:
@@ -88,59 +110,34 @@ class FactionModel(mesa.Model):
         self.patron_index = {p: i for i, p in enumerate(self.patron_ids)}
         self.month = spec.start_month
         self.recorder = Recorder(spec.n_months, self.n_factions, len(self.patron_ids))
-        self._init_factions()
-        self._init_patrons()
+        self.factions = FactionState.from_scenario(spec, self.patron_ids)
+        self.patrons = PatronState.from_scenario(spec)
+        self.regime = RegimeState()
+        self.power_weights = power.component_weights(spec.mechanisms.power)
         self._init_cadres()
+        self.leader = LeaderState(
+            cadre=self.cadres.names.index(spec.leader.name),
+            faction=self.faction_index[spec.leader.faction],
+            charisma=spec.leader.charisma,
+        )
+        self.cadres.loyalty[self.leader.cadre] = 1.0
+        self.ties = build_ties(
+            spec.network, self.cadres.faction, self.cadres.prominence, self.faction_ids, self.rng
+        )
         self._init_membership()
-        self._init_clock()
         self.cadre_agents = [Cadre(self, i) for i in range(self.cadres.n)]
         self._schedule = self._events_by_month()
-        self.power = power.faction_power(self)
+        self.refresh_power()
         congress.elect(self, spec.committee.initial_seats)
         self.initial_cadres = {
             "loyalty": self.cadres.loyalty.copy(),
             "military": self.cadres.military.copy(),
             "seat": self.cadres.seat.copy(),
         }
-        self.power = power.faction_power(self)
+        self.refresh_power()
         coalition.update_coalition(self)
 
     # ------------------------------------------------------------------ construction
-
-    def _init_factions(self) -> None:
-        factions = self.spec.factions.values()
-        self.legitimacy = np.array([f.legitimacy for f in factions])
-        self.cohesion = np.array([f.cohesion for f in factions])
-        self.faction_patron = np.array(
-            [self.patron_ids.index(f.patron) if f.patron else -1 for f in factions]
-        )
-        self.patron_affinity = np.array([f.patron_affinity if f.patron else 0.0 for f in factions])
-        self.patron_slot = np.maximum(self.faction_patron, 0)
-        n = self.n_factions
-        self.eliminated_at = np.full(n, NOT_YET)
-        self.peak_active = np.zeros(n, dtype=np.int64)
-        self.campaign_until = np.full(n, NOT_YET)
-        self.halted_until = np.full(n, NOT_YET)
-        self.exposed_until = np.full(n, NOT_YET)
-        self.challenge_cooldown = np.full(n, NOT_YET)
-        self.opening_until = np.full(n, NOT_YET)
-        self.in_coalition = np.ones(n, dtype=bool)
-        self.enemy = np.zeros(n, dtype=bool)  # factions the leader has begun to purge
-        self.coalition_stale = False
-        self.leader_faction = self.faction_index[self.spec.leader.faction]
-        self.charisma = self.spec.leader.charisma
-        self.power_weights = power.component_weights(self.spec.mechanisms.power)
-
-    def _init_patrons(self) -> None:
-        patrons_ = self.spec.patrons.values()
-        self.presence = np.array([p.presence for p in patrons_], dtype=float)
-        if not self.spec.mechanisms.patrons.enabled:
-            self.presence[:] = 0.0  # ablation: no patron is ever present
-        self.protection = np.array([p.protection for p in patrons_], dtype=float)
-        self.willingness = np.array([p.willingness for p in patrons_], dtype=float)
-        self.encouragement = np.array([p.encouragement for p in patrons_], dtype=float)
-        self.next_intervention = np.full(len(self.patron_ids), NOT_YET)
-        self.ramps: dict[int, tuple[float, int, float, int]] = {}
 
     def _draw_cadres(self, faction: Faction, count: int, loyalty_mean: float, notables: bool):
         rng = self.rng
@@ -155,52 +152,47 @@ class FactionModel(mesa.Model):
         return prominence, loyal, names
 
     def _init_cadres(self) -> None:
-        blocks = []  # (faction index, prominence, loyalty, names, military, status, merger key)
+        blocks: list[CadreBlock] = []
         for fid, faction in self.spec.factions.items():
-            f = self.faction_index[fid]
             prom, loyal, names = self._draw_cadres(
                 faction, faction.cadres, faction.loyalty.mean, True
             )
             force = faction.military * prom / prom.sum()
-            blocks.append((f, prom, loyal, names, force, Status.ACTIVE, None))
+            blocks.append(
+                CadreBlock(self.faction_index[fid], prom, loyal, names, force, Status.ACTIVE)
+            )
         for key, event in self.spec.active_events():
             if event.kind == "merger" and event.cadres:
-                f = self.faction_index[event.faction]
                 faction = self.spec.factions[event.faction]
                 prom, loyal, names = self._draw_cadres(faction, event.cadres, event.loyalty, False)
-                blocks.append((f, prom, loyal, names, np.zeros(event.cadres), Status.PENDING, key))
-        sizes = [len(b[1]) for b in blocks]
+                force = np.zeros(event.cadres)
+                f = self.faction_index[event.faction]
+                blocks.append(CadreBlock(f, prom, loyal, names, force, Status.PENDING, key))
+        sizes = [len(b.prominence) for b in blocks]
         n = sum(sizes)
-        faction_idx = np.concatenate([np.full(s, b[0]) for s, b in zip(sizes, blocks, strict=True)])
-        status = np.concatenate([np.full(s, b[5]) for s, b in zip(sizes, blocks, strict=True)])
+        faction_idx = np.concatenate([np.full(len(b.prominence), b.faction) for b in blocks])
+        status = np.concatenate([np.full(len(b.prominence), b.status) for b in blocks])
         entered = np.where(status == Status.ACTIVE, self.month, NOT_YET)
         self.cadres = CadreState(
             faction=faction_idx.astype(np.int64),
             origin=faction_idx.astype(np.int64),
-            loyalty=np.concatenate([b[2] for b in blocks]),
-            military=np.concatenate([b[4] for b in blocks]),
-            prominence=np.concatenate([b[1] for b in blocks]),
+            loyalty=np.concatenate([b.loyalty for b in blocks]),
+            military=np.concatenate([b.military for b in blocks]),
+            prominence=np.concatenate([b.prominence for b in blocks]),
             seat=np.zeros(n, dtype=bool),
             status=status.astype(np.int8),
             entered=entered.astype(np.int64),
             left=np.full(n, NOT_YET),
             arrested_at=np.full(n, NOT_YET),
             sentence_due=np.full(n, NOT_YET),
-            names=[name for b in blocks for name in b[3]],
+            names=[name for b in blocks for name in b.names],
         )
         offsets = np.cumsum([0, *sizes])
         self.pending = {
-            b[6]: np.arange(offsets[i], offsets[i + 1]) for i, b in enumerate(blocks) if b[6]
+            b.merger: np.arange(offsets[i], offsets[i + 1])
+            for i, b in enumerate(blocks)
+            if b.merger
         }
-        self.leader_cadre = self.cadres.names.index(self.spec.leader.name)
-        self.cadres.loyalty[self.leader_cadre] = 1.0
-        self.ties = build_ties(
-            self.spec.network,
-            self.cadres.faction,
-            self.cadres.prominence,
-            self.faction_ids,
-            self.rng,
-        )
 
     def _init_membership(self) -> None:
         spec = self.spec.membership
@@ -213,16 +205,6 @@ class FactionModel(mesa.Model):
         entries = spec.initial // spec.scale
         leaning = self.rng.choice(self.n_factions, size=entries, p=shares / shares.sum())
         self.members.add(leaning.astype(np.int8), spec.initial_loyalty)
-
-    def _init_clock(self) -> None:
-        self.pretext = 0.0
-        self.last_arrest = NOT_YET - 12  # month of the latest arrest (none yet)
-        self.war_until = NOT_YET
-        self.war_pretext = 0.0
-        self.absent_until = NOT_YET
-        self.army_control = 0.0
-        self.army_committee_rate = 0.0
-        self.congress_due: tuple[str, int] | None = None
 
     def _events_by_month(self) -> dict[int, list]:
         schedule: dict[int, list] = {}
@@ -240,26 +222,47 @@ class FactionModel(mesa.Model):
     @property
     def standing(self) -> np.ndarray:
         """Boolean mask of factions not yet eliminated."""
-        return self.eliminated_at == NOT_YET
+        return self.factions.standing
+
+    @property
+    def in_coalition(self) -> np.ndarray:
+        """Boolean mask of the factions in the ruling coalition (read it; the coalition
+        mechanism changes it)."""
+        return self.factions.in_coalition
+
+    @property
+    def eliminated_at(self) -> np.ndarray:
+        """Month each faction was eliminated (``NOT_YET``: standing)."""
+        return self.factions.eliminated_at
+
+    @property
+    def presence(self) -> np.ndarray:
+        """Each patron's presence this month (troops, advisers; in [0, 1])."""
+        return self.patrons.presence
 
     @property
     def leader_absent(self) -> bool:
-        return self.month <= self.absent_until
+        return self.leader.absent(self.month)
 
     def protection_of_faction(self) -> np.ndarray:
         """Share of purge hazard each faction's patron presence removes."""
-        return self.patron_term(self.presence * self.protection)
+        return self.patron_term(self.patrons.presence * self.patrons.protection)
 
     def encouragement_of_faction(self) -> np.ndarray:
         """Monthly pull of each faction's loyalty away from the leader by its patron."""
-        return self.patron_term(self.presence * self.encouragement)
+        return self.patron_term(self.patrons.presence * self.patrons.encouragement)
 
     def patron_term(self, per_patron: np.ndarray) -> np.ndarray:
         """Per faction, its patron's value times its affinity (zero without a patron)."""
         if not len(per_patron):
             return np.zeros(self.n_factions)
-        # a faction without a patron reads patron 0's value but has affinity 0
-        return per_patron[self.patron_slot] * self.patron_affinity
+        factions = self.factions
+        return per_patron[factions.patron_slot] * factions.patron_affinity
+
+    def refresh_power(self) -> None:
+        """Recompute the factions' power shares (``power``) and their raw components
+        (``power_components``, for the observers): the only place either is set."""
+        self.power, self.power_components = power.faction_power(self)
 
     def set_status(self, idx: np.ndarray, new: Status) -> None:
         """Change cadres' status (the only place statuses change)."""
@@ -275,8 +278,8 @@ class FactionModel(mesa.Model):
 
     def log(self, kind: str, faction: int | None, cadre: int | None, detail: str = "") -> None:
         """Append to the event log (library code logs; it never prints)."""
-        f = -1 if faction is None else int(faction)
-        c = -1 if cadre is None else int(cadre)
+        f = NO_FACTION if faction is None else int(faction)
+        c = NO_CADRE if cadre is None else int(cadre)
         self.recorder.events.append((self.month, kind, f, c, detail))
 
     # ------------------------------------------------------------------ the schedule
@@ -296,9 +299,9 @@ class FactionModel(mesa.Model):
         power.grow_legitimacy(self)
         loyalty.update_cadres(self)
         loyalty.update_members(self)
-        self.power = power.faction_power(self)
-        if self.congress_due is not None:
-            self._hold_congress(*self.congress_due)
+        self.refresh_power()
+        if self.regime.congress_due is not None:
+            self._hold_congress(*self.regime.congress_due)
         if coalition.is_decision_point(self):
             coalition.update_coalition(self)
         challenge.attempt(self)
@@ -309,7 +312,7 @@ class FactionModel(mesa.Model):
         rehabilitation.rehabilitate(self)
         cooptation.coopt(self)
         elimination.check(self)
-        self.power = power.faction_power(self)
+        self.refresh_power()
         self.recorder.record(self, self.month_index)
         if self.month >= self.spec.end_month:
             self.running = False
@@ -324,9 +327,9 @@ class FactionModel(mesa.Model):
         per_faction = np.bincount(self.cadres.faction[elected], minlength=self.n_factions)
         new = np.bincount(self.cadres.faction[elected[~before[elected]]], minlength=self.n_factions)
         self.recorder.congresses.append((self.month, key, per_faction, new))
-        self.congress_due = None
-        self.power = power.faction_power(self)
-        self.coalition_stale = True
+        self.regime.congress_held()
+        self.refresh_power()
+        self.factions.mark_coalition_stale()
 
     def run(self) -> FactionModel:
         """Run to the horizon and return ``self`` (for chaining).

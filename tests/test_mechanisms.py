@@ -95,8 +95,8 @@ def member_counts(model: FactionModel) -> np.ndarray:
 
 def target_only(model: FactionModel, *targets: int) -> None:
     """Make ``targets`` the factions outside the ruling coalition."""
-    model.in_coalition[:] = True
-    model.in_coalition[list(targets)] = False
+    model.factions.in_coalition[:] = True
+    model.factions.in_coalition[list(targets)] = False
 
 
 def quiet_loyalty(**extra: Any) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def binomial_ok(successes: int, trials: int, p: float, sigmas: float = 4.0) -> b
 def test_tiny_scenario_builds_three_factions_and_a_patron():
     model = make()
     assert model.faction_ids == ["core", "clients", "locals"]
-    assert model.leader_faction == CORE
+    assert model.leader.faction == CORE
     assert model.patron_ids == ["big"]
     assert model.cadres.n == 25 + 30 + 35 + 10  # ten pending merger cadres
     assert int(model.cadres.seat.sum()) == model.spec.committee.initial_seats
@@ -145,7 +145,7 @@ class TestLoyalty:
         before = model.cadres.loyalty.copy()
         inside = office(model)
         loyalty.update_cadres(model)
-        pull = 0.05 * model.charisma * model.legitimacy[CORE] + 0.02
+        pull = 0.05 * model.leader.charisma * model.factions.legitimacy[CORE] + 0.02
         expected = np.where(inside, before + pull * (1 - before), before)
         np.testing.assert_allclose(model.cadres.loyalty, expected)
         assert (model.cadres.loyalty[inside] >= before[inside]).all()
@@ -211,7 +211,7 @@ class TestLoyalty:
         loyalty.update_cadres(model)
         clients = members_of(model, CLIENTS)
         others = members_of(model, CORE).tolist() + members_of(model, LOCALS).tolist()
-        rate = model.presence[0] * 0.2 * 1.0  # presence * encouragement * affinity
+        rate = model.patrons.presence[0] * 0.2 * 1.0  # presence * encouragement * affinity
         np.testing.assert_allclose(c.loyalty[clients], before[clients] * (1 - rate))
         np.testing.assert_array_equal(c.loyalty[others], before[others])
 
@@ -281,14 +281,14 @@ class TestPower:
     @pytest.mark.parametrize("seed", range(3))
     def test_shares_sum_to_one(self, seed):
         model = make(seed=seed)
-        gamma = power.faction_power(model)
+        gamma = power.faction_power(model).shares
         assert gamma.sum() == pytest.approx(1.0)
         assert (gamma >= 0).all()
 
     def test_eliminated_factions_have_no_power(self):
         model = make()
-        model.eliminated_at[LOCALS] = model.month
-        gamma = power.faction_power(model)
+        model.factions.eliminated_at[LOCALS] = model.month
+        gamma = power.faction_power(model).shares
         assert gamma[LOCALS] == 0.0
         assert gamma.sum() == pytest.approx(1.0)
 
@@ -297,19 +297,19 @@ class TestPower:
         weights |= {"mechanisms.power.legitimacy_weight": 0.0}
         model = make(weights)
         raw = power.effective_military(model)
-        np.testing.assert_allclose(power.faction_power(model), raw / raw.sum())
+        np.testing.assert_allclose(power.faction_power(model).shares, raw / raw.sum())
 
     def test_all_weights_zero_gives_equal_power_to_standing(self):
         names = ("military", "seats", "patron", "legitimacy", "members")
         model = make({f"mechanisms.power.{k}_weight": 0.0 for k in names})
-        model.eliminated_at[LOCALS] = model.month
-        np.testing.assert_allclose(power.faction_power(model), [0.5, 0.5, 0.0])
+        model.factions.eliminated_at[LOCALS] = model.month
+        np.testing.assert_allclose(power.faction_power(model).shares, [0.5, 0.5, 0.0])
 
     def test_disabled_makes_every_standing_faction_equally_strong(self):
         model = make({"mechanisms.power.enabled": False})
-        np.testing.assert_allclose(power.faction_power(model), [1 / 3] * 3)
-        model.eliminated_at[LOCALS] = model.month
-        np.testing.assert_allclose(power.faction_power(model), [0.5, 0.5, 0.0])
+        np.testing.assert_allclose(power.faction_power(model).shares, [1 / 3] * 3)
+        model.factions.eliminated_at[LOCALS] = model.month
+        np.testing.assert_allclose(power.faction_power(model).shares, [0.5, 0.5, 0.0])
 
     def test_army_control_moves_force_to_the_leader(self):
         model = make()
@@ -318,32 +318,32 @@ class TestPower:
         inside = office(model)
         by_faction = np.bincount(c.faction[inside], c.military[inside], minlength=3)
         np.testing.assert_allclose(raw, by_faction)
-        model.army_control = 0.25
+        model.regime.army_control = 0.25
         eff = power.effective_military(model)
         assert eff.sum() == pytest.approx(raw.sum())
         np.testing.assert_allclose(eff[[CLIENTS, LOCALS]], raw[[CLIENTS, LOCALS]] * 0.75)
         assert eff[CORE] == pytest.approx(raw[CORE] + 0.25 * raw[[CLIENTS, LOCALS]].sum())
-        model.army_control = 1.0
+        model.regime.army_control = 1.0
         eff = power.effective_military(model)
         assert eff[CORE] == pytest.approx(raw.sum())
         assert eff[CLIENTS] == eff[LOCALS] == 0.0
 
     def test_legitimacy_grows_for_the_leader_only(self):
         model = make({"mechanisms.power.legitimacy_growth": 0.1})
-        before = model.legitimacy.copy()
+        before = model.factions.legitimacy.copy()
         power.grow_legitimacy(model)
-        assert model.legitimacy[CORE] == pytest.approx(
-            before[CORE] + 0.1 * model.charisma * (1 - before[CORE])
+        assert model.factions.legitimacy[CORE] == pytest.approx(
+            before[CORE] + 0.1 * model.leader.charisma * (1 - before[CORE])
         )
-        np.testing.assert_array_equal(model.legitimacy[1:], before[1:])
+        np.testing.assert_array_equal(model.factions.legitimacy[1:], before[1:])
         for overrides in (
             {"mechanisms.power.enabled": False, "mechanisms.power.legitimacy_growth": 0.1},
             {"mechanisms.power.legitimacy_growth": 0.0},
         ):
             model = make(overrides)
-            before = model.legitimacy.copy()
+            before = model.factions.legitimacy.copy()
             power.grow_legitimacy(model)
-            np.testing.assert_array_equal(model.legitimacy, before)
+            np.testing.assert_array_equal(model.factions.legitimacy, before)
 
     def test_transfer_offices_conserves_and_favours_the_leader(self):
         model = make()
@@ -423,7 +423,7 @@ class TestCoalition:
 
     def test_enemies_never_rejoin(self):
         model = make()
-        model.enemy[CLIENTS] = True
+        model.factions.enemy[CLIENTS] = True
         for gamma in ([0.34, 0.33, 0.33], [0.2, 0.7, 0.1], [0.45, 0.1, 0.45]):
             model.power = np.array(gamma)
             coalition.update_coalition(model)
@@ -432,7 +432,7 @@ class TestCoalition:
 
     def test_eliminated_factions_are_out(self):
         model = make()
-        model.eliminated_at[LOCALS] = model.month
+        model.factions.eliminated_at[LOCALS] = model.month
         model.power = np.array([0.5, 0.5, 0.0])
         coalition.update_coalition(model)
         assert not model.in_coalition[LOCALS]
@@ -440,7 +440,7 @@ class TestCoalition:
 
     def test_decision_points(self):
         model = make({"mechanisms.coalition.interval": 4})
-        model.coalition_stale = False
+        model.factions.coalition_stale = False
         start = model.month
         points = []
         for k in range(9):
@@ -448,7 +448,7 @@ class TestCoalition:
             points.append(coalition.is_decision_point(model))
         assert points == [k % 4 == 0 for k in range(9)]
         model.month = start + 1
-        model.coalition_stale = True
+        model.factions.coalition_stale = True
         assert coalition.is_decision_point(model)
 
 
@@ -466,27 +466,27 @@ class TestPurgeLaunch:
     def test_no_campaign_without_pretext_or_established_leader(self):
         model = make(PURGE_SURE)
         target_only(model, CLIENTS, LOCALS)
-        assert model.pretext == 0.0
+        assert model.regime.pretext == 0.0
         assert purge.feasibility(model) < 1e-12
         start = model.month
         for k in range(200):
             model.month = start + k
             purge.launch_campaigns(model)
         assert not events(model, "purge_campaign")
-        assert not model.enemy.any()
+        assert not model.factions.enemy.any()
 
     def test_pretext_and_full_rate_start_a_campaign_with_the_top_scapegoat(self):
         model = make(PURGE_SURE)
         target_only(model, LOCALS)
-        model.pretext = 1.0
+        model.regime.pretext = 1.0
         c = model.cadres
         pool = members_of(model, LOCALS)
         top = pool[np.argmax(c.prominence[pool])]
         assert c.names[top] == "Local Chief"
         purge.launch_campaigns(model)
         assert [e[2] for e in events(model, "purge_campaign")] == [LOCALS]
-        assert model.campaign_until[LOCALS] > model.month
-        assert model.enemy[LOCALS]
+        assert model.factions.campaign_until[LOCALS] > model.month
+        assert model.factions.enemy[LOCALS]
         arrests = events(model, "arrest")
         assert [(e[3], e[4]) for e in arrests] == [(top, "scapegoat")]
         assert c.status[top] == Status.ARRESTED
@@ -518,27 +518,27 @@ class TestPurgeLaunch:
         for overrides, state in cases:
             model = make(PURGE_SURE | overrides)
             target_only(model, LOCALS)
-            model.pretext = 1.0
+            model.regime.pretext = 1.0
             if state == "absent":
-                model.absent_until = model.month
+                model.leader.absent_until = model.month
             elif state == "halted":
-                model.halted_until[LOCALS] = model.month
+                model.factions.halted_until[LOCALS] = model.month
             elif state == "running":
-                model.campaign_until[LOCALS] = model.month
+                model.factions.campaign_until[LOCALS] = model.month
             elif state == "in coalition":
-                model.in_coalition[:] = True
+                model.factions.in_coalition[:] = True
             purge.launch_campaigns(model)
             assert not events(model, "purge_campaign"), (overrides, state)
 
     def test_the_leaders_faction_is_never_a_target(self):
         model = make(PURGE_SURE)
-        model.in_coalition[:] = False
+        model.factions.in_coalition[:] = False
         assert purge.targets(model).tolist() == [False, True, True]
 
     def test_full_patron_protection_prevents_campaigns(self):
         model = make(PURGE_SURE | {"patrons.big.protection": 1.0, "patrons.big.presence": 1.0})
         target_only(model, CLIENTS)
-        model.pretext = 1.0
+        model.regime.pretext = 1.0
         assert model.protection_of_faction()[CLIENTS] == 1.0
         for _ in range(50):
             purge.launch_campaigns(model)
@@ -554,11 +554,11 @@ class TestPurgeLaunch:
             target_only(model, LOCALS)
             count = 0
             for _ in range(400):
-                model.campaign_until[LOCALS] = NOT_YET
-                model.pretext = 1.0
-                model.exposed_until[LOCALS] = model.month if exposed else NOT_YET
+                model.factions.campaign_until[LOCALS] = NOT_YET
+                model.regime.pretext = 1.0
+                model.factions.exposed_until[LOCALS] = model.month if exposed else NOT_YET
                 purge.launch_campaigns(model)
-                count += model.campaign_until[LOCALS] != NOT_YET
+                count += model.factions.campaign_until[LOCALS] != NOT_YET
             return count
 
         assert binomial_ok(launches(False), 400, 0.1)
@@ -629,14 +629,14 @@ class TestPurgeSpread:
             purge.spread_arrests(model)
             model.month += 1
         assert (c.status[core_before] != Status.ARRESTED).all()
-        assert c.status[model.leader_cadre] in IN_OFFICE
+        assert c.status[model.leader.cadre] in IN_OFFICE
         assert (c.status[c.faction == CLIENTS] == Status.ARRESTED).any()
         assert not members_of(model, LOCALS).size  # direct_arrest 1: the target is gone
 
     def test_leader_never_arrested_even_when_listed(self):
         model = running_campaign({"mechanisms.purge.direct_arrest": 1.0})
         # even a campaign against the leader's own faction spares it
-        model.campaign_until[CORE] = model.month + 5
+        model.factions.campaign_until[CORE] = model.month + 5
         purge.spread_arrests(model)
         assert not (model.cadres.status[model.cadres.faction == CORE] == Status.ARRESTED).any()
 
@@ -670,9 +670,9 @@ class TestPurgeSpread:
             if state == "disabled":
                 model = running_campaign(overrides | {"mechanisms.purge.enabled": False})
             elif state == "absent":
-                model.absent_until = model.month
+                model.leader.absent_until = model.month
             else:
-                model.halted_until[LOCALS] = model.month
+                model.factions.halted_until[LOCALS] = model.month
             n = len(events(model, "arrest"))
             purge.spread_arrests(model)
             assert len(events(model, "arrest")) == n, state
@@ -829,7 +829,7 @@ def challenge_ready(
     for f in challengers:
         model.cadres.loyalty[members_of(model, f)] = 0.0
     if opening:
-        model.opening_until[list(challengers)] = model.month
+        model.factions.opening_until[list(challengers)] = model.month
     if side_power is not None:
         rest = (1 - side_power) / (3 - len(challengers))
         model.power = np.full(3, rest)
@@ -853,7 +853,7 @@ class TestChallenge:
 
     def test_leader_absence_and_spontaneous_are_openings(self):
         model = challenge_ready(opening=False)
-        model.absent_until = model.month
+        model.leader.absent_until = model.month
         challenge.attempt(model)
         assert events(model, "challenge")
         model = challenge_ready({"mechanisms.challenge.spontaneous": 1.0}, opening=False)
@@ -880,13 +880,13 @@ class TestChallenge:
         c = model.cadres
         pool = members_of(model, LOCALS)
         c.loyalty[pool] = np.linspace(0.0, 0.4, len(pool))  # still disloyal on average
-        leader = model.leader_cadre
+        leader = model.leader.cadre
         challenge.attempt(model)
         assert events(model, "challenge_failed")
         p = model.spec.mechanisms.challenge
-        assert model.exposed_until[LOCALS] == model.month + p.exposure_months
-        assert model.enemy[LOCALS]
-        assert model.pretext == 1.0
+        assert model.factions.exposed_until[LOCALS] == model.month + p.exposure_months
+        assert model.factions.enemy[LOCALS]
+        assert model.regime.pretext == 1.0
         fled = pool[c.status[pool] == Status.EXILED]
         assert len(fled) == int(0.25 * len(pool))
         # the least loyal flee, and lose their offices
@@ -894,33 +894,33 @@ class TestChallenge:
         assert c.loyalty[fled].max() <= c.loyalty[stayed].min()
         assert not c.seat[fled].any() and (c.military[fled] == 0).all()
         assert len(events(model, "flight")) == len(fled)
-        assert model.leader_cadre == leader and model.leader_faction == CORE
+        assert model.leader.cadre == leader and model.leader.faction == CORE
 
     def test_cooldown_blocks_a_second_challenge(self):
         model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.01)
         challenge.attempt(model)
         model.month += 1
-        model.opening_until[LOCALS] = model.month
+        model.factions.opening_until[LOCALS] = model.month
         challenge.attempt(model)
         assert len(events(model, "challenge")) == 1
 
     def test_success_changes_the_leader(self):
         model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.99)
         c = model.cadres
-        old = model.leader_cadre
+        old = model.leader.cadre
         pool = members_of(model, LOCALS)
         new = pool[np.argmax(c.prominence[pool])]
         challenge.attempt(model)
         assert events(model, "challenge_success")
-        assert model.leader_cadre == new and model.leader_faction == LOCALS
+        assert model.leader.cadre == new and model.leader.faction == LOCALS
         assert c.loyalty[new] == 1.0
         assert c.status[old] == Status.EXILED
-        assert model.coalition_stale
+        assert model.factions.coalition_stale
 
     def test_success_gives_the_deposed_leaders_command_to_the_victors(self):
         model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.99)
         c = model.cadres
-        old = model.leader_cadre
+        old = model.leader.cadre
         lost = c.military[old]
         assert lost > 0
         before = c.military[members_of(model, LOCALS)].sum()
@@ -932,7 +932,7 @@ class TestChallenge:
     def test_success_gives_the_deposed_leaders_seat_to_the_victors(self):
         model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.99)
         c = model.cadres
-        old = model.leader_cadre
+        old = model.leader.cadre
         c.seat[old] = True  # make sure the old leader sits on the committee
         seats = np.bincount(c.faction[c.seat], minlength=3)
         challenge.attempt(model)
@@ -942,10 +942,10 @@ class TestChallenge:
 
     def test_new_leaders_faction_is_no_enemy_and_in_its_own_coalition(self):
         model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.99)
-        model.enemy[LOCALS] = True  # a campaign had been opened against the challengers
+        model.factions.enemy[LOCALS] = True  # a campaign had been opened against the challengers
         challenge.attempt(model)
-        assert model.leader_faction == LOCALS
-        assert not model.enemy[LOCALS]
+        assert model.leader.faction == LOCALS
+        assert not model.factions.enemy[LOCALS]
         model.power = np.array([0.2, 0.2, 0.6])
         coalition.update_coalition(model)
         assert model.in_coalition[LOCALS]
@@ -959,7 +959,7 @@ class TestChallenge:
                 {"mechanisms.challenge.decisiveness": 3.0}, side_power=0.5, seed=seed
             )
             model.power = np.array([0.5, 0.0, 0.5])
-            model.in_coalition[:] = [True, True, False]
+            model.factions.in_coalition[:] = [True, True, False]
             challenge.attempt(model)
             assert events(model, "challenge")
             wins += bool(events(model, "challenge_success"))
@@ -972,7 +972,7 @@ class TestChallenge:
                 {"mechanisms.challenge.ally_tie_threshold": threshold},
                 challengers=(CLIENTS, LOCALS),
             )
-            model.opening_until[CLIENTS] = NOT_YET
+            model.factions.opening_until[CLIENTS] = NOT_YET
             challenge.attempt(model)
             return events(model, "challenge")[0][4].split(";")[0]
 
@@ -1019,7 +1019,7 @@ class TestPatrons:
         path = []
         for _ in range(7):
             patrons.update_presence(model)
-            path.append(float(model.presence[0]))
+            path.append(float(model.patrons.presence[0]))
             model.month += 1
         np.testing.assert_allclose(path, [0.65, 0.5, 0.35, 0.2, 0.2, 0.2, 0.2])
 
@@ -1028,12 +1028,12 @@ class TestPatrons:
         event = PatronPresence(kind="patron_presence", date=model.date(), patron="big", level=0.0)
         exogenous.apply(model, "leave", event)
         patrons.update_presence(model)
-        assert model.presence[0] == 0.0
+        assert model.patrons.presence[0] == 0.0
 
     def test_disabled_means_no_presence_from_the_first_step(self):
         model = make({"mechanisms.patrons.enabled": False})
         model.step()
-        assert (model.presence == 0).all()
+        assert (model.patrons.presence == 0).all()
         assert (model.protection_of_faction() == 0).all()
         assert (model.encouragement_of_faction() == 0).all()
         assert (power.patron_backing(model) == 0).all()
@@ -1043,11 +1043,11 @@ class TestPatrons:
         )
         exogenous.apply(model, "back", event)
         patrons.update_presence(model)
-        assert (model.presence == 0).all()
+        assert (model.patrons.presence == 0).all()
 
     def test_disabled_means_no_presence_at_construction(self):
         model = make({"mechanisms.patrons.enabled": False})
-        assert (model.presence == 0).all()
+        assert (model.patrons.presence == 0).all()
 
     @staticmethod
     def purged_clients(overrides: dict[str, Any] | None = None, seed: int = 0):
@@ -1062,7 +1062,7 @@ class TestPatrons:
         }
         model = make(base | (overrides or {}), seed)
         target_only(model, CLIENTS)
-        model.campaign_until[CLIENTS] = model.month + 12
+        model.factions.campaign_until[CLIENTS] = model.month + 12
         purge.arrest(model, members_of(model, CLIENTS)[:9], "test")
         return model
 
@@ -1073,8 +1073,8 @@ class TestPatrons:
         assert len(purged) == 9
         patrons.intervene(model)
         assert [e[2] for e in events(model, "intervention")] == [CLIENTS]
-        assert model.halted_until[CLIENTS] == model.month + 6
-        assert model.campaign_until[CLIENTS] < model.month
+        assert model.factions.halted_until[CLIENTS] == model.month + 6
+        assert model.factions.campaign_until[CLIENTS] < model.month
         restored = purged[c.status[purged] == Status.REHABILITATED]
         assert abs(len(restored) - 0.5 * 9) <= 0.5
         assert (c.faction[restored] == CLIENTS).all()
@@ -1098,8 +1098,8 @@ class TestPatrons:
         first = model.month
         for k in range(1, 12):
             model.month = first + k
-            model.halted_until[CLIENTS] = NOT_YET
-            model.campaign_until[CLIENTS] = model.month + 12
+            model.factions.halted_until[CLIENTS] = NOT_YET
+            model.factions.campaign_until[CLIENTS] = model.month + 12
             purge.arrest(model, members_of(model, CLIENTS)[:1], "test")
             patrons.intervene(model)
         months = [e[0] - first for e in events(model, "intervention")]
@@ -1120,7 +1120,7 @@ class TestPatrons:
 
     def test_no_intervention_for_factions_without_that_patron(self):
         model = self.purged_clients()
-        model.campaign_until[CLIENTS] = NOT_YET
+        model.factions.campaign_until[CLIENTS] = NOT_YET
         model.cadres.arrested_at[:] = NOT_YET
         target_only(model, LOCALS)
         purge.start_campaign(model, LOCALS)
@@ -1159,7 +1159,7 @@ class TestRehabilitation:
 
     def test_into_the_leaders_faction_when_theirs_is_eliminated(self):
         model, (_, exiled, demoted) = purged_mixture({"mechanisms.rehabilitation.rate": 1.0})
-        model.eliminated_at[LOCALS] = model.month
+        model.factions.eliminated_at[LOCALS] = model.month
         rehabilitation.rehabilitate(model)
         back = np.concatenate([exiled, demoted])
         assert (model.cadres.faction[back] == CORE).all()
@@ -1437,18 +1437,18 @@ class TestRecruitment:
                 recruitment.grow_membership(model)
                 recruitment.tighten_army_control(model)
             assert model.members.total() == before
-            assert model.army_control == 0.0
+            assert model.regime.army_control == 0.0
 
     def test_army_control_tightens_geometrically(self):
         model = make({"mechanisms.recruitment.army_control": 0.1})
         path = []
         for _ in range(3):
             recruitment.tighten_army_control(model)
-            path.append(model.army_control)
+            path.append(model.regime.army_control)
         np.testing.assert_allclose(path, [0.1, 0.19, 0.271])
-        model.army_committee_rate = 1.0
+        model.regime.army_committee_rate = 1.0
         recruitment.tighten_army_control(model)
-        assert model.army_control == 1.0
+        assert model.regime.army_control == 1.0
 
 
 # =========================================================================== elimination
@@ -1485,7 +1485,7 @@ class TestElimination:
         assert model.eliminated_at[LOCALS] == model.month
         assert model.standing.tolist() == [True, True, False]
         assert [e[2] for e in events(model, "elimination")] == [LOCALS]
-        assert model.coalition_stale
+        assert model.factions.coalition_stale
 
     def test_share_of_peak_threshold(self):
         model = make(
@@ -1530,25 +1530,25 @@ class TestExogenous:
     def test_setback_raises_the_pretext_which_then_decays(self):
         model = make({"mechanisms.purge.pretext_half_life": 2})
         exogenous.apply(model, "s", Setback(kind="setback", date=model.date(), magnitude=0.8))
-        assert model.pretext == 0.8
+        assert model.regime.pretext == 0.8
         exogenous.apply(model, "s", Setback(kind="setback", date=model.date(), magnitude=0.3))
-        assert model.pretext == 0.8  # the larger pretext stands
+        assert model.regime.pretext == 0.8  # the larger pretext stands
         purge.decay_pretext(model)
         purge.decay_pretext(model)
-        assert model.pretext == pytest.approx(0.4)
+        assert model.regime.pretext == pytest.approx(0.4)
         assert [e[4] for e in events(model, "setback")] == ["s", "s"]
 
     def test_patron_policy_sets_only_the_given_fields(self):
         model = make()
-        before = (model.protection.copy(), model.willingness.copy())
+        before = (model.patrons.protection.copy(), model.patrons.willingness.copy())
         exogenous.apply(
             model,
             "p",
             PatronPolicy(kind="patron_policy", date=model.date(), patron="big", encouragement=0.3),
         )
-        assert model.encouragement[0] == 0.3
-        np.testing.assert_array_equal(model.protection, before[0])
-        np.testing.assert_array_equal(model.willingness, before[1])
+        assert model.patrons.encouragement[0] == 0.3
+        np.testing.assert_array_equal(model.patrons.protection, before[0])
+        np.testing.assert_array_equal(model.patrons.willingness, before[1])
 
     def test_ideological_shock_hits_listed_factions_and_opens(self):
         model = make()
@@ -1563,8 +1563,8 @@ class TestExogenous:
         exogenous.apply(model, "shock", event)
         clients = members_of(model, CLIENTS)
         np.testing.assert_allclose(model.cadres.loyalty[clients], before[clients] * 0.5)
-        assert model.opening_until[CLIENTS] == model.month + 2
-        assert model.opening_until[[CORE, LOCALS]].max() < model.month
+        assert model.factions.opening_until[CLIENTS] == model.month + 2
+        assert model.factions.opening_until[[CORE, LOCALS]].max() < model.month
         np.testing.assert_array_equal(challenge.opening(model), [0.0, 1.0, 0.0])
 
     def test_ideological_shock_without_factions_hits_all_but_the_leaders(self):
@@ -1617,7 +1617,7 @@ class TestExogenous:
             ArmyPartyCommittees(kind="army_party_committees", date=model.date(), rate=0.2),
         )
         recruitment.tighten_army_control(model)
-        assert model.army_control == pytest.approx(0.2)
+        assert model.regime.army_control == pytest.approx(0.2)
 
     def test_merger_brings_pending_cadres_into_office_with_seats(self):
         model = make()

@@ -195,9 +195,9 @@ def run_checked(overrides_: dict[str, Any], seed: int) -> FactionModel:
         np.testing.assert_array_equal(model.eliminated_at[was], eliminated[was])
         eliminated = model.eliminated_at.copy()
 
-        assert office[model.leader_cadre]
-        assert c.faction[model.leader_cadre] == model.leader_faction
-        assert model.standing[model.leader_faction]
+        assert office[model.leader.cadre]
+        assert c.faction[model.leader.cadre] == model.leader.faction
+        assert model.standing[model.leader.faction]
     assert {(Status(a), Status(b)) for a, b in model.transitions} <= LEGAL_TRANSITIONS
     assert not (c.status == Status.PENDING).any()  # the merger happened inside the span
     return model
@@ -221,7 +221,7 @@ def fingerprint(model: FactionModel) -> tuple:
         c.seat.tobytes(),
         model.members.alive.tobytes(),
         model.eliminated_at.tobytes(),
-        model.leader_cadre,
+        model.leader.cadre,
     )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
+from factions import kernels
 from factions.mechanisms import purge
 from factions.mechanisms.power import transfer_offices
 from factions.state import Status
@@ -31,7 +31,7 @@ def opening(model: FactionModel) -> np.ndarray:
     level = np.full(model.n_factions, model.spec.mechanisms.challenge.spontaneous)
     if model.leader_absent:
         level[:] = 1.0
-    level[model.opening_until >= model.month] = 1.0
+    level[model.factions.opening_until >= model.month] = 1.0
     return level
 
 
@@ -42,29 +42,12 @@ def any_opening(model: FactionModel) -> bool:
     """
     if model.spec.mechanisms.challenge.spontaneous or model.leader_absent:
         return True
-    return max(model.opening_until.tolist()) >= model.month
+    return max(model.factions.opening_until.tolist()) >= model.month
 
 
 def mean_loyalty(model: FactionModel) -> np.ndarray:
     """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
-    cadres = model.cadres
-    means = np.empty(model.n_factions)
-    _mean_loyalty(means, cadres.loyalty, cadres.faction, cadres.in_office())
-    return means
-
-
-@kernel
-def _mean_loyalty(means, loyalty, faction, office):
-    """Fill ``means`` with each faction's mean loyalty over its cadres in office, 1 for a faction
-    without any (the sums run in cadre order, as ``np.bincount``'s)."""
-    sums = np.zeros(means.shape[0])
-    counts = np.zeros(means.shape[0])
-    for i in range(faction.shape[0]):
-        if office[i]:
-            sums[faction[i]] += loyalty[i]
-            counts[faction[i]] += 1.0
-    for f in range(means.shape[0]):
-        means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
+    return kernels.mean_loyalty(*model.cadres.arrays, model.n_factions)
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:
@@ -88,7 +71,7 @@ def attempt(model: FactionModel) -> None:
     month = model.month
     level = opening(model)
     loyalty = mean_loyalty(model)
-    threatened = purge.targets(model) & (model.challenge_cooldown < month)
+    threatened = purge.targets(model) & (model.factions.challenge_cooldown < month)
     disloyal = threatened & (loyalty < p.loyalty_threshold)
     hazard = p.rate * level * (1.0 - loyalty)
     fires = np.flatnonzero(disloyal & (model.rng.random(model.n_factions) < hazard))
@@ -101,10 +84,10 @@ def attempt(model: FactionModel) -> None:
     challengers = np.flatnonzero(allies)
     names = "+".join(model.faction_ids[f] for f in challengers)
     side = model.power[challengers].sum()
-    camp = model.power[model.in_coalition].sum()
+    camp = model.power[model.factions.in_coalition].sum()
     odds = side**p.decisiveness / (side**p.decisiveness + camp**p.decisiveness)
     model.log("challenge", lead, None, f"by {names}; odds {odds:.2f}")
-    model.challenge_cooldown[challengers] = month + p.exposure_months
+    model.factions.challenged(challengers, month + p.exposure_months)
     if model.rng.random() < odds:
         _depose(model, lead, challengers, names)
     else:
@@ -114,9 +97,8 @@ def attempt(model: FactionModel) -> None:
 def _fail(model: FactionModel, challengers: np.ndarray, names: str) -> None:
     p = model.spec.mechanisms.challenge
     model.log("challenge_failed", int(challengers[0]), None, f"{names} crushed")
-    model.exposed_until[challengers] = model.month + p.exposure_months
-    model.enemy[challengers] = True
-    model.pretext = 1.0
+    model.factions.expose(challengers, model.month + p.exposure_months)
+    model.regime.raise_pretext(1.0)
     cadres = model.cadres
     pool = np.flatnonzero(cadres.in_office() & np.isin(cadres.faction, challengers))
     fleeing = pool[np.argsort(cadres.loyalty[pool], kind="stable")[: int(p.flight * len(pool))]]
@@ -128,16 +110,12 @@ def _fail(model: FactionModel, challengers: np.ndarray, names: str) -> None:
 
 def _depose(model: FactionModel, lead: int, challengers: np.ndarray, names: str) -> None:
     cadres = model.cadres
-    old = model.leader_cadre
+    old = model.leader.cadre
     pool = np.flatnonzero(cadres.in_office() & (cadres.faction == lead))
     new = int(pool[np.argmax(cadres.prominence[pool])])
     model.log("challenge_success", lead, new, f"{names}: leader deposed")
-    model.leader_cadre = new
-    model.leader_faction = lead
-    model.enemy[challengers] = False
-    model.in_coalition[:] = False  # the victors rule until the next decision point
-    model.in_coalition[challengers] = True
+    model.leader.replace(new, lead)
+    model.factions.hand_power_to(challengers)  # until the next decision point
     cadres.loyalty[new] = 1.0
     model.set_status(np.array([old]), Status.EXILED)
     transfer_offices(model, np.array([old]))  # to the new leader's camp
-    model.coalition_stale = True

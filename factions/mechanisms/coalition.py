@@ -29,14 +29,15 @@ POWER_FLOOR = 1e-9  # AES needs positive powers; a standing faction with nothing
 
 def is_decision_point(model: FactionModel) -> bool:
     p = model.spec.mechanisms.coalition
-    return model.month_index % p.interval == 0 or model.coalition_stale
+    return model.month_index % p.interval == 0 or model.factions.coalition_stale
 
 
 def update_coalition(model: FactionModel) -> None:
-    """Recompute ``model.in_coalition`` from the current powers."""
+    """Recompute the ruling coalition (``model.factions.in_coalition``) from the current
+    powers."""
     p = model.spec.mechanisms.coalition
-    leader = model.leader_faction
-    eligible = np.flatnonzero(model.standing & ~model.enemy).tolist()
+    leader = model.leader.faction
+    eligible = np.flatnonzero(model.standing & ~model.factions.enemy).tolist()
     if not p.enabled:
         chosen = [leader]
     else:
@@ -47,9 +48,6 @@ def update_coalition(model: FactionModel) -> None:
         chosen = eligible if members is None else [int(m) for m in members]
     in_coalition = np.zeros(model.n_factions, dtype=bool)
     in_coalition[chosen] = True
-    changed = not np.array_equal(in_coalition, model.in_coalition)
-    model.in_coalition = in_coalition
-    model.coalition_stale = False
-    if changed:
+    if model.factions.set_coalition(in_coalition):
         label = "+".join(model.faction_ids[f] for f in np.flatnonzero(in_coalition))
         model.log("coalition", None, None, f"ruling coalition: {label}")

@@ -25,13 +25,15 @@ def check(model: FactionModel) -> None:
     rule this month."""
     rule = model.spec.elimination
     cadres = model.cadres
+    factions = model.factions
     office = cadres.office_counts(model.n_factions)
+    factions.raise_peak(office)
     seats = np.empty(model.n_factions, dtype=np.int64)
     gone = np.empty(model.n_factions, dtype=np.bool_)
     if not _apply_rule(
-        model.eliminated_at,
+        factions.eliminated_at,
         office,
-        model.peak_active,
+        factions.peak_active,
         cadres.seat,
         cadres.in_office(),
         cadres.faction,
@@ -43,9 +45,8 @@ def check(model: FactionModel) -> None:
     ):
         return
     for f in np.flatnonzero(gone):
-        model.eliminated_at[f] = model.month
+        factions.eliminate(f, model.month)
         model.log("elimination", int(f), None, f"{office[f]} cadres, {seats[f]} seats left")
-        model.coalition_stale = True
 
 
 @kernel
@@ -62,16 +63,15 @@ def _apply_rule(
     seats,
     gone,
 ):
-    """The elimination rule of the module docstring: raises ``peak`` to ``office`` (cadres in
-    office per faction) in place, fills ``seats`` (seats held by cadres in office) and ``gone``
-    (standing factions that meet the rule), and returns whether any faction is gone."""
+    """The elimination rule of the module docstring, in one pass (it runs every month): fills
+    ``seats`` (seats held by cadres in office) and ``gone`` (standing factions that meet the
+    rule, given their ``peak`` in office), and returns whether any faction is gone."""
     seats[:] = 0
     for i in range(faction.shape[0]):
         if seat[i] and in_office[i]:
             seats[faction[i]] += 1
     any_gone = False
     for f in range(office.shape[0]):
-        peak[f] = max(peak[f], office[f])
         limit = max(max_active_cadres, max_active_share * peak[f])
         standing = eliminated_at[f] == NOT_YET
         gone[f] = standing and office[f] <= limit and seats[f] <= max_seats

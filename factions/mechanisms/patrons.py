@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
-from factions.mechanisms.purge import running
-from factions.state import NOT_YET, Status
+from factions.polity import NO_PATRON
+from factions.state import Status
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -25,26 +24,12 @@ if TYPE_CHECKING:
 RECENT_ARRESTS = 3  # months: arrests this recent count as an ongoing purge
 
 
-def ramp_value(
-    start: float, begin: int, target: float, months: int, month: int
-) -> tuple[float, bool]:
-    """Presence in ``month`` on a ramp from ``start`` (set in ``begin``) to ``target`` over
-    ``months`` months, and whether the ramp is complete (it ends exactly at ``target``)."""
-    progress = (month - begin + 1) / months
-    if progress >= 1.0:
-        return target, True
-    return start + (target - start) * progress, False
-
-
 def update_presence(model: FactionModel) -> None:
     """Advance every patron's presence along its current ramp (all zero when disabled)."""
-    if not model.spec.mechanisms.patrons.enabled:
-        model.presence[:] = 0.0
-        return
-    for patron, (start, begin, target, months) in list(model.ramps.items()):
-        model.presence[patron], done = ramp_value(start, begin, target, months, model.month)
-        if done:
-            del model.ramps[patron]
+    if model.spec.mechanisms.patrons.enabled:
+        model.patrons.advance(model.month)
+    else:
+        model.patrons.withdraw()
 
 
 def intervene(model: FactionModel) -> None:
@@ -55,67 +40,39 @@ def intervene(model: FactionModel) -> None:
         return
     month = model.month
     since = month - RECENT_ARRESTS + 1
-    campaign = running(model)
-    if model.last_arrest < since and not campaign.any():
+    campaign = model.factions.running(month)
+    if model.regime.last_arrest < since and not campaign.any():
         return  # no purge under way anywhere: nothing to intervene in
-    cadres = model.cadres
-    attacked = np.empty(model.n_factions, dtype=np.bool_)
-    affinity = _attacked(
-        cadres.origin,
-        cadres.arrested_at,
-        since,
-        model.eliminated_at,
-        campaign,
-        model.faction_patron,
-        model.patron_affinity,
-        attacked,
-        np.empty(len(model.patron_ids)),
-    )
-    for patron in range(len(model.patron_ids)):
-        if model.next_intervention[patron] > month or affinity[patron] < 0:
+    factions = model.factions
+    patrons = model.patrons
+    attacked = _attacked(model, since, campaign)
+    affinity = np.full(patrons.n, -1.0)  # per patron, its largest affinity with an attacked client
+    clients = np.flatnonzero(attacked & (factions.patron != NO_PATRON))
+    np.maximum.at(affinity, factions.patron[clients], factions.patron_affinity[clients])
+    for patron in range(patrons.n):
+        if patrons.next_intervention[patron] > month or affinity[patron] < 0:
             continue
-        hazard = p.intervention_rate * model.willingness[patron] * model.presence[patron]
+        hazard = p.intervention_rate * patrons.willingness[patron] * patrons.presence[patron]
         if model.rng.random() >= hazard * affinity[patron]:
             continue
-        model.next_intervention[patron] = month + p.cooldown
-        for f in np.flatnonzero(attacked & (model.faction_patron == patron)):
+        patrons.cool_down(patron, month + p.cooldown)
+        for f in np.flatnonzero(attacked & (factions.patron == patron)):
             _halt_and_restore(model, int(f), patron)
 
 
-@kernel
-def _attacked(
-    origin,
-    arrested_at,
-    since,
-    eliminated_at,
-    under_campaign,
-    faction_patron,
-    patron_affinity,
-    attacked,
-    affinity,
-):
-    """Fill ``attacked`` with the standing factions under a running campaign or with a cadre of
-    theirs arrested since ``since``, and return ``affinity``: per patron, its largest affinity
-    with an attacked client (-1 without one; affinities are in [0, 1])."""
-    attacked[:] = False
-    for i in range(origin.shape[0]):
-        if arrested_at[i] >= since:
-            attacked[origin[i]] = True
-    affinity[:] = -1.0
-    for f in range(attacked.shape[0]):
-        standing = eliminated_at[f] == NOT_YET
-        attacked[f] = standing and (attacked[f] or under_campaign[f])
-        patron = faction_patron[f]
-        if attacked[f] and patron >= 0:
-            affinity[patron] = max(affinity[patron], patron_affinity[f])
-    return affinity
+def _attacked(model: FactionModel, since: int, campaign: np.ndarray) -> np.ndarray:
+    """Boolean mask of the standing factions under a running ``campaign`` or with a cadre of
+    theirs arrested since ``since``."""
+    cadres = model.cadres
+    attacked = np.zeros(model.n_factions, dtype=bool)
+    attacked[cadres.origin[cadres.arrested_at >= since]] = True
+    return model.factions.standing & (attacked | campaign)
 
 
 def _halt_and_restore(model: FactionModel, faction: int, patron: int) -> None:
     p = model.spec.mechanisms.patrons
     cadres = model.cadres
-    model.halted_until[faction] = model.month + p.halt_months
-    model.campaign_until[faction] = -1
+    model.factions.halt_campaign(faction, model.month + p.halt_months)
     purged = np.flatnonzero(
         (cadres.origin == faction)
         & np.isin(cadres.status, [Status.ARRESTED, Status.EXILED, Status.DEMOTED])

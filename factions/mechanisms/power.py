@@ -14,11 +14,11 @@ gains what the purged lose.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from factions.compiled import kernel
+from factions import kernels
 from factions.scenario.mechanisms import PowerParams
 
 if TYPE_CHECKING:
@@ -40,22 +40,16 @@ def patron_backing(model: FactionModel) -> np.ndarray:
 
 def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
-    cadres = model.cadres
     raw = np.empty((len(COMPONENTS), model.n_factions))
-    members = model.members
-    _fill_components(
+    kernels.fill_components(
+        *model.cadres.arrays,
         raw,
-        cadres.faction,
-        cadres.in_office(),
-        cadres.military,
-        cadres.seat,
-        model.army_control,
-        model.leader_faction,
-        model.legitimacy,
-        members.entries,
-        members.scale,
+        model.regime.army_control,
+        model.leader.faction,
+        model.factions.legitimacy,
+        model.members.counts(),
     )
-    raw[2] = model.patron_term(model.presence)
+    raw[2] = model.patron_term(model.patrons.presence)
     return raw
 
 
@@ -64,78 +58,26 @@ def component_weights(p: PowerParams) -> np.ndarray:
     return np.array([getattr(p, f"{name}_weight") for name in COMPONENTS])
 
 
-def faction_power(model: FactionModel) -> np.ndarray:
-    """Power shares of the standing factions (zero for eliminated ones; sums to 1).
+class Power(NamedTuple):
+    """The factions' power shares and the raw components they come from."""
+
+    shares: np.ndarray  # per faction, sums to 1
+    components: np.ndarray  # COMPONENTS x factions, raw
+
+
+def faction_power(model: FactionModel) -> Power:
+    """Power shares of the standing factions (zero for eliminated ones; sums to 1), with the raw
+    components (:meth:`FactionModel.refresh_power` stores both).
 
     Each component becomes a share among the standing factions; a component that is zero for all
-    of them is left out (its weight goes to the others). Also stores the raw components in
-    ``model.power_components`` for the observers. With the mechanism disabled every standing
-    faction has the same power (and the leader's faction gains no legitimacy).
+    of them is left out (its weight goes to the others). With the mechanism disabled every
+    standing faction has the same power (and the leader's faction gains no legitimacy).
     """
     raw = components(model)
-    model.power_components = raw
     standing = model.standing
     if not model.spec.mechanisms.power.enabled:  # ablation: every standing faction equally strong
-        return standing / standing.sum()
-    return _shares(raw, standing, model.power_weights)
-
-
-@kernel
-def _fill_components(
-    raw,
-    faction,
-    office,
-    military,
-    seat,
-    control,
-    leader,
-    legitimacy,
-    entries,
-    scale,
-):
-    """Fill the rows of ``raw`` (``COMPONENTS`` order) but patron backing: armed force of the
-    cadres in office after army control, their seats, legitimacy, members in persons."""
-    raw[:2] = 0.0
-    for i in range(faction.shape[0]):
-        if office[i]:
-            raw[0, faction[i]] += military[i]
-            raw[1, faction[i]] += seat[i]
-    total = 0.0
-    for f in range(raw.shape[1]):
-        total += raw[0, f]
-    own = raw[0, leader]
-    for f in range(raw.shape[1]):
-        raw[0, f] *= 1.0 - control
-        raw[3, f] = legitimacy[f]
-        raw[4, f] = entries[f] * scale
-    raw[0, leader] = own + control * (total - own)
-
-
-@kernel
-def _shares(raw, standing, weights):
-    """Weighted sum, in ``COMPONENTS`` order, of each usable component's shares among the
-    standing factions, normalised to 1 (equal shares when no component is usable).
-
-    A plain loop on purpose: a BLAS product would round differently on different CPUs.
-    """
-    n_components, n = raw.shape
-    gamma = np.zeros(n)
-    usable = False
-    for c in range(n_components):
-        total = 0.0
-        for f in range(n):
-            total += raw[c, f] * standing[f]
-        if total > 0 and weights[c] > 0:
-            usable = True
-            for f in range(n):
-                gamma[f] += weights[c] * (raw[c, f] * standing[f] / total)
-    if not usable:
-        for f in range(n):
-            gamma[f] = 1.0 if standing[f] else 0.0
-    total = 0.0
-    for f in range(n):
-        total += gamma[f]
-    return gamma / total
+        return Power(standing / standing.sum(), raw)
+    return Power(kernels.power_shares(raw, standing, model.power_weights), raw)
 
 
 def grow_legitimacy(model: FactionModel) -> None:
@@ -144,8 +86,9 @@ def grow_legitimacy(model: FactionModel) -> None:
     p = model.spec.mechanisms.power
     if not p.enabled:
         return
-    f = model.leader_faction
-    model.legitimacy[f] += p.legitimacy_growth * model.charisma * (1.0 - model.legitimacy[f])
+    model.factions.grow_legitimacy(
+        model.leader.faction, p.legitimacy_growth * model.leader.charisma
+    )
 
 
 def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
@@ -165,14 +108,15 @@ def transfer_offices(model: FactionModel, removed: np.ndarray) -> None:
         return  # the units are disbanded and the seats stay empty: nobody gains
     office = cadres.in_office()
     if force > 0:
-        heirs = np.flatnonzero(office & (cadres.faction == model.leader_faction))
+        heirs = np.flatnonzero(office & (cadres.faction == model.leader.faction))
         if len(heirs):
             share = cadres.prominence[heirs] / cadres.prominence[heirs].sum()
             cadres.military[heirs] += force * share
     if vacated:
-        eligible = np.flatnonzero(office & ~cadres.seat & model.in_coalition[cadres.faction])
+        in_coalition = model.factions.in_coalition
+        eligible = np.flatnonzero(office & ~cadres.seat & in_coalition[cadres.faction])
         if len(eligible):
-            own = cadres.faction[eligible] == model.leader_faction
+            own = cadres.faction[eligible] == model.leader.faction
             score = own + cadres.loyalty[eligible] * cadres.prominence[eligible]
             chosen = eligible[np.argsort(-score, kind="stable")[:vacated]]
             cadres.seat[chosen] = True

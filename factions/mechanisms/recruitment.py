@@ -39,7 +39,7 @@ def grow_membership(model: FactionModel) -> None:
         model.rng.random(entries),
         model.power,
         model.standing,
-        model.leader_faction,
+        model.leader.faction,
         p.leader_share,
     )
     members.add(leaning, model.spec.membership.initial_loyalty)
@@ -109,5 +109,4 @@ def tighten_army_control(model: FactionModel) -> None:
     p = model.spec.mechanisms.recruitment
     if not p.enabled:
         return
-    rate = min(1.0, p.army_control + model.army_committee_rate)
-    model.army_control += rate * (1.0 - model.army_control)
+    model.regime.tighten_army_control(p.army_control)

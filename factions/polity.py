@@ -1,0 +1,283 @@
+"""The state above the cadres: factions, foreign patrons, the leader and the regime's conditions.
+
+Each piece of state has one owner, a small class whose methods are the only code that changes
+it, so that every write to (say) a faction's campaign lies in :class:`FactionState`. Mechanisms
+read these objects and call their methods; the model builds them from the scenario. Per-cadre
+and per-member state is in :mod:`factions.state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from factions.scenario.schema import Scenario
+from factions.state import NOT_YET
+
+NO_PATRON = -1  # a faction's patron index when it has none
+
+
+@dataclass
+class FactionState:
+    """Per-faction arrays (indexed by faction) and whether the ruling coalition is out of date.
+
+    Month fields hold the last month of the state they name (``NOT_YET``: none so far), so that
+    "under a campaign this month" reads ``campaign_until >= month``.
+    """
+
+    legitimacy: np.ndarray  # float in [0, 1]
+    cohesion: np.ndarray  # float in [0, 1]
+    patron: np.ndarray  # int, patron index (NO_PATRON: none)
+    patron_affinity: np.ndarray  # float in [0, 1], 0 without a patron
+    eliminated_at: np.ndarray  # int, month of elimination
+    peak_active: np.ndarray  # int, the most cadres in office so far
+    campaign_until: np.ndarray  # int, last month of the purge campaign against the faction
+    halted_until: np.ndarray  # int, last month of a patron's halt of purges against it
+    exposed_until: np.ndarray  # int, last month of exposure after a failed challenge
+    challenge_cooldown: np.ndarray  # int, last month it may not challenge again
+    opening_until: np.ndarray  # int, last month of an opening to challenge the leader
+    in_coalition: np.ndarray  # bool, in the ruling coalition
+    enemy: np.ndarray  # bool, the leader has begun to purge it (for good)
+    coalition_stale: bool = False  # the coalition must be recomputed this month
+
+    @classmethod
+    def from_scenario(cls, spec: Scenario, patron_ids: list[str]) -> FactionState:
+        factions = spec.factions.values()
+        n = len(spec.factions)
+        return cls(
+            legitimacy=np.array([f.legitimacy for f in factions]),
+            cohesion=np.array([f.cohesion for f in factions]),
+            patron=np.array(
+                [patron_ids.index(f.patron) if f.patron else NO_PATRON for f in factions]
+            ),
+            patron_affinity=np.array([f.patron_affinity if f.patron else 0.0 for f in factions]),
+            eliminated_at=np.full(n, NOT_YET),
+            peak_active=np.zeros(n, dtype=np.int64),
+            campaign_until=np.full(n, NOT_YET),
+            halted_until=np.full(n, NOT_YET),
+            exposed_until=np.full(n, NOT_YET),
+            challenge_cooldown=np.full(n, NOT_YET),
+            opening_until=np.full(n, NOT_YET),
+            in_coalition=np.ones(n, dtype=bool),
+            enemy=np.zeros(n, dtype=bool),
+        )
+
+    def __post_init__(self) -> None:
+        # a faction without a patron reads patron 0's values, times its affinity 0
+        self.patron_slot = np.maximum(self.patron, 0)
+
+    @property
+    def n(self) -> int:
+        return len(self.legitimacy)
+
+    @property
+    def standing(self) -> np.ndarray:
+        """Boolean mask of factions not yet eliminated."""
+        return self.eliminated_at == NOT_YET
+
+    def running(self, month: int) -> np.ndarray:
+        """Boolean mask of the factions under a campaign that runs in ``month``, unhalted."""
+        return (self.campaign_until >= month) & (self.halted_until < month)
+
+    def grow_legitimacy(self, faction: int, rate: float) -> None:
+        """Move the faction's legitimacy a share ``rate`` of the way to 1."""
+        self.legitimacy[faction] += rate * (1.0 - self.legitimacy[faction])
+
+    def raise_peak(self, office: np.ndarray) -> None:
+        """Raise each faction's peak in office to ``office`` (cadres in office now)."""
+        np.maximum(self.peak_active, office, out=self.peak_active)
+
+    def eliminate(self, faction: int, month: int) -> None:
+        """Eliminate the faction (absorbing); the coalition must be recomputed."""
+        self.eliminated_at[faction] = month
+        self.coalition_stale = True
+
+    def set_coalition(self, members: np.ndarray) -> bool:
+        """Make ``members`` (a boolean mask) the ruling coalition; return whether it changed."""
+        changed = not np.array_equal(members, self.in_coalition)
+        self.in_coalition = members
+        self.coalition_stale = False
+        return changed
+
+    def mark_coalition_stale(self) -> None:
+        """Have the coalition recomputed at the next opportunity (after a congress, say)."""
+        self.coalition_stale = True
+
+    def hand_power_to(self, victors: np.ndarray) -> None:
+        """After a successful challenge the ``victors`` rule alone and are nobody's enemies,
+        until the coalition is recomputed."""
+        self.enemy[victors] = False
+        self.in_coalition[:] = False
+        self.in_coalition[victors] = True
+        self.coalition_stale = True
+
+    def start_campaign(self, faction: int, until: int) -> None:
+        """A purge campaign against ``faction`` runs to ``until``; it is an enemy for good."""
+        self.campaign_until[faction] = until
+        self.enemy[faction] = True
+
+    def halt_campaign(self, faction: int, until: int) -> None:
+        """End the campaign against ``faction`` and allow no new one before ``until`` is past."""
+        self.halted_until[faction] = until
+        self.campaign_until[faction] = NOT_YET
+
+    def challenged(self, challengers: np.ndarray, until: int) -> None:
+        """The ``challengers`` may not challenge again before ``until`` is past."""
+        self.challenge_cooldown[challengers] = until
+
+    def expose(self, challengers: np.ndarray, until: int) -> None:
+        """A failed challenge: the challengers are exposed until ``until`` and enemies."""
+        self.exposed_until[challengers] = until
+        self.enemy[challengers] = True
+
+    def open(self, factions: np.ndarray, until: int) -> None:
+        """An opening to challenge the leader for ``factions`` lasts at least to ``until``."""
+        self.opening_until[factions] = np.maximum(self.opening_until[factions], until)
+
+
+class Ramp(NamedTuple):
+    """A patron's presence moving linearly from ``start`` (in month ``begin``) to ``target``."""
+
+    start: float
+    begin: int
+    target: float
+    months: int
+
+    def value(self, month: int) -> tuple[float, bool]:
+        """Presence in ``month`` and whether the ramp is complete (it ends exactly at
+        ``target``)."""
+        progress = (month - self.begin + 1) / self.months
+        if progress >= 1.0:
+            return self.target, True
+        return self.start + (self.target - self.start) * progress, False
+
+
+@dataclass
+class PatronState:
+    """Per-patron arrays (indexed by patron), the presence ramps under way and cooldowns."""
+
+    presence: np.ndarray  # float in [0, 1]: troops, advisers
+    protection: np.ndarray  # share of purge hazard presence removes from clients
+    willingness: np.ndarray  # propensity to intervene
+    encouragement: np.ndarray  # pull of clients' loyalty away from the leader
+    next_intervention: np.ndarray  # int, last month of the cooldown after an intervention
+    ramps: dict[int, Ramp] = field(default_factory=dict)
+
+    POLICY = ("protection", "willingness", "encouragement")
+
+    @classmethod
+    def from_scenario(cls, spec: Scenario) -> PatronState:
+        patrons = spec.patrons.values()
+        state = cls(
+            presence=np.array([p.presence for p in patrons], dtype=float),
+            protection=np.array([p.protection for p in patrons], dtype=float),
+            willingness=np.array([p.willingness for p in patrons], dtype=float),
+            encouragement=np.array([p.encouragement for p in patrons], dtype=float),
+            next_intervention=np.full(len(spec.patrons), NOT_YET),
+        )
+        if not spec.mechanisms.patrons.enabled:
+            state.withdraw()
+        return state
+
+    @property
+    def n(self) -> int:
+        return len(self.presence)
+
+    def withdraw(self) -> None:
+        """No patron is present (the ablation of the patron mechanism)."""
+        self.presence[:] = 0.0
+
+    def start_ramp(self, patron: int, month: int, target: float, months: int) -> None:
+        """Move the patron's presence from its current level to ``target`` over ``months``
+        months, starting in ``month`` (replacing any ramp under way)."""
+        self.ramps[patron] = Ramp(float(self.presence[patron]), month, target, months)
+
+    def advance(self, month: int) -> None:
+        """Set every ramping patron's presence for ``month``; drop the ramps completed."""
+        for patron, ramp in list(self.ramps.items()):
+            self.presence[patron], done = ramp.value(month)
+            if done:
+                del self.ramps[patron]
+
+    def set_policy(self, patron: int, **values: float | None) -> None:
+        """Change the patron's policy fields (``POLICY``) given a value (None: unchanged)."""
+        for name, value in values.items():
+            if name not in self.POLICY:
+                raise ValueError(f"not a patron policy field: {name!r}")
+            if value is not None:
+                getattr(self, name)[patron] = value
+
+    def cool_down(self, patron: int, until: int) -> None:
+        """The patron does not intervene again before ``until`` is past."""
+        self.next_intervention[patron] = until
+
+
+@dataclass
+class LeaderState:
+    """Who leads (cadre and faction), with what charisma, and when the leader is abroad."""
+
+    cadre: int
+    faction: int
+    charisma: float
+    absent_until: int = NOT_YET  # last month of the leader's absence abroad
+
+    def absent(self, month: int) -> bool:
+        return month <= self.absent_until
+
+    def leave(self, until: int) -> None:
+        """The leader is abroad through month ``until``."""
+        self.absent_until = until
+
+    def replace(self, cadre: int, faction: int) -> None:
+        """A new leader (after a successful challenge)."""
+        self.cadre = cadre
+        self.faction = faction
+
+
+@dataclass
+class RegimeState:
+    """The regime's conditions month to month: pretexts for purges, war, the latest arrest, the
+    leader's control of the army, and the congress on the agenda."""
+
+    pretext: float = 0.0  # a failure to blame on someone, decaying
+    war_until: int = NOT_YET  # last month of the war
+    war_pretext: float = 0.0  # the pretext the war gives while it lasts
+    last_arrest: int = NOT_YET  # month of the latest arrest
+    army_control: float = 0.0  # share of other factions' force answering to the leader
+    army_committee_rate: float = 0.0  # monthly tightening from party committees in the army
+    congress_due: tuple[str, int] | None = None  # (event key, seats) of a congress this month
+
+    def war_pressure(self, month: int) -> float:
+        """The war's pretext while it lasts, else 0."""
+        return self.war_pretext if month <= self.war_until else 0.0
+
+    def decay_pretext(self, factor: float) -> None:
+        self.pretext *= factor
+
+    def raise_pretext(self, level: float) -> None:
+        """The pretext is at least ``level`` now."""
+        self.pretext = max(self.pretext, level)
+
+    def start_war(self, until: int, pretext: float) -> None:
+        self.war_until = until
+        self.war_pretext = pretext
+
+    def note_arrest(self, month: int) -> None:
+        self.last_arrest = month
+
+    def tighten_army_control(self, base_rate: float) -> None:
+        """Bring a further share of the army under the leader: ``base_rate`` plus the party
+        committees' rate (at most 1) of what is not yet."""
+        rate = min(1.0, base_rate + self.army_committee_rate)
+        self.army_control += rate * (1.0 - self.army_control)
+
+    def set_committee_rate(self, rate: float) -> None:
+        self.army_committee_rate = rate
+
+    def call_congress(self, key: str, seats: int) -> None:
+        self.congress_due = (key, seats)
+
+    def congress_held(self) -> None:
+        self.congress_due = None
