@@ -329,3 +329,23 @@ def test_an_arrest_exactly_recent_months_ago_still_incriminates_ties():
     hit_edge, _ = arrested_with_draws({LOCALS: purge.RECENT_MONTHS}, -1e-9)
     hit_out, _ = arrested_with_draws({LOCALS: purge.RECENT_MONTHS + 1}, -1e-9)
     assert hit_edge[outside].any() and not hit_out[outside].any()
+
+
+def test_quotas_with_a_faction_out_of_office_or_down_to_one_cadre():
+    # size_weight 0: an empty faction's size term would be 0**0 = 1 if it were not left out
+    model = make({"mechanisms.congress.size_weight": 0.0})
+    locals_ = np.flatnonzero(office(model) & (model.cadres.faction == LOCALS))
+    model.set_status(locals_, Status.DEMOTED)
+    assert model.standing[LOCALS] and model.power[LOCALS] > 0
+    quota = congress.quotas(model, 10)
+    assert quota.shape == (3,) and quota[LOCALS] == 0
+    np.testing.assert_allclose(quota[:2], 10 * model.power[:2] / model.power[:2].sum())
+    model.set_status(locals_[:1], Status.REHABILITATED)  # one cadre back: a full share again
+    np.testing.assert_allclose(congress.quotas(model, 10), 10 * model.power / model.power.sum())
+
+
+def test_quotas_fall_back_on_size_when_no_faction_has_power():
+    model = make(CONGRESS)
+    model.power = np.zeros(model.n_factions)
+    size = np.bincount(model.cadres.faction[office(model)], minlength=model.n_factions)
+    np.testing.assert_allclose(congress.quotas(model, 12), 12 * size / size.sum())
