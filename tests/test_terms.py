@@ -349,3 +349,32 @@ def test_quotas_fall_back_on_size_when_no_faction_has_power():
     model.power = np.zeros(model.n_factions)
     size = np.bincount(model.cadres.faction[office(model)], minlength=model.n_factions)
     np.testing.assert_allclose(congress.quotas(model, 12), 12 * size / size.sum())
+
+
+def test_apportion_returns_whole_seats():
+    seats = congress.apportion(np.array([1.5, 2.5]), np.array([5, 5]), np.random.default_rng(0))
+    assert seats.dtype.kind == "i"
+
+
+def test_elect_with_the_last_faction_out_of_office():
+    model = make(CONGRESS)
+    model.set_status(
+        np.flatnonzero(office(model) & (model.cadres.faction == LOCALS)), Status.DEMOTED
+    )
+    elected = congress.elect(model, 8)
+    assert len(elected) == 8 and (model.cadres.faction[elected] != LOCALS).all()
+
+
+def test_one_seat_goes_to_a_cadre_in_proportion_to_its_weight_within_the_faction():
+    # Gumbel-top-1: given its faction, a cadre is drawn with probability weight / faction total.
+    # 3000 draws; each rate's standard error is below 0.01; tolerance 0.04 is 4 of them.
+    model = make({**CONGRESS, "mechanisms.congress.loyalty_weight": 0.0})
+    c = model.cadres
+    pool = np.flatnonzero(office(model) & (c.faction == CORE))
+    weight = c.prominence[pool] ** model.spec.mechanisms.congress.prominence_weight
+    hits = np.zeros(c.n)
+    for _ in range(3000):
+        hits[congress.elect(model, 1)] += 1
+    within = hits[pool] / hits[pool].sum()
+    assert hits[pool].sum() > 1000
+    np.testing.assert_allclose(within, weight / weight.sum(), atol=0.04)
