@@ -19,7 +19,7 @@ from factions.model import FactionModel
 from factions.results import Results
 from factions.scenario import Scenario, load_scenario
 from factions.seeds import MAX_REPLICATES, replicate_seed, spawn_key_text
-from factions.tables import TABLES, run_tables
+from factions.tables import TABLES, concat_tables, run_tables
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def run_replicate(spec: Scenario, root_seed: int, replicate: int) -> dict[str, p
 def run_batch(spec: Scenario, root_seed: int, replicates: Sequence[int]) -> dict[str, pd.DataFrame]:
     """Run several replicates in one task and concatenate their tables."""
     parts = [run_replicate(spec, root_seed, r) for r in replicates]
-    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+    return concat_tables(parts)
 
 
 def _batches(replicates: int, workers: int) -> list[list[int]]:
@@ -126,7 +126,7 @@ def run_ensemble(
     finally:
         if own:
             pool.shutdown(cancel_futures=True)
-    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+    tables = concat_tables(parts)
     return Results.from_tables(spec, tables, root_seed=seed)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +17,25 @@ if TYPE_CHECKING:
 TABLES = ("runs", "factions", "timeseries", "events", "congresses", "cadres")
 
 _FATES = {s.value: s.name.lower() for s in Status}
+
+
+def concat_tables(parts: Sequence[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Concatenate several runs' tables, table by table.
+
+    Date columns are joined as their int64 nanoseconds and turned back into dates: pandas 2.x
+    fills an empty or all-NaT date column through a unitless ``np.datetime64("NaT")``, which
+    NumPy deprecates (and will reject); the integers join without it and give the same frame.
+    """
+    return {name: _concat_dated([p[name] for p in parts]) for name in TABLES}
+
+
+def _concat_dated(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    dates = {c: dtype for c, dtype in frames[0].dtypes.items() if dtype.kind == "M"}
+    joined = pd.concat(
+        [f.assign(**{c: f[c].to_numpy().view(np.int64) for c in dates}) for f in frames],
+        ignore_index=True,
+    )
+    return joined.assign(**{c: joined[c].to_numpy().view(dtype) for c, dtype in dates.items()})
 
 
 def _dates(months: np.ndarray) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,12 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from factions.ensemble import run_ensemble
 from factions.results import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+
+# Hypothesis keeps its files under pytest's cache folder, never at the repository root.
+HYPOTHESIS_HOME = ROOT / ".pytest_cache" / "hypothesis"
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(HYPOTHESIS_HOME))
+#: ``dev`` (the default) remembers failing examples between runs; ``ci`` (``HYPOTHESIS_PROFILE=ci``,
+#: set by .ci/run) draws the same examples on every run and remembers nothing, so that a CI
+#: failure is reproducible and a CI pass does not depend on luck.
+settings.register_profile("dev", database=DirectoryBasedExampleDatabase(HYPOTHESIS_HOME / "db"))
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 #: A small, complete, valid scenario: two factions, one patron, two events, one pattern.
 #: Its event keys equal event-kind names on purpose (error locations must keep them).

@@ -135,7 +135,9 @@ def test_failure_distance_and_seeds():
     assert failure_distance({"pattern0": 0.5, "pattern1": 1.0}, target) == pytest.approx(
         np.sqrt(0.125)
     )
-    assert particle_seed(1, 0) == particle_seed(1, 0)
+    # recorded values: a particle's ensemble must get the same seed on every machine and release
+    assert particle_seed(1, 0) == 228870678911130231566623931088538940326
+    assert particle_seed(1, 1) == 271616596104242967992275749178091872781
     assert len({particle_seed(1, 0), particle_seed(1, 1), particle_seed(2, 0)}) == 3
 
 

@@ -127,6 +127,15 @@ def assert_falls(values: Sequence[pd.Series], what: str) -> None:
     assert c.p_lower < ALPHA, f"{what}: does not fall: {c}"
 
 
+def loyalty_after_a_year(results: Results, faction: str) -> pd.Series:
+    """The faction's mean cadre loyalty twelve months in, per replicate."""
+    t = results.timeseries
+    month = t["date"].drop_duplicates().sort_values().iloc[12]
+    rows = t[(t["faction"] == faction) & (t["date"] == month)]
+    replicate = results.runs.set_index("run_id")["replicate"]
+    return rows.set_index(replicate.reindex(rows["run_id"]).to_numpy())["loyalty"]
+
+
 def _ladder(path: str, values: Sequence[float], extra: Mapping[str, Any] | None = None):
     """Slow ensembles along ``values`` of ``path`` (korea-1945's own value: no override, so the
     baseline ensemble is reused)."""
@@ -194,6 +203,9 @@ def test_loyalty_never_lowers_survival_without_cooptation(faction):
     path = f"factions.{faction}.loyalty.mean"
     ladder = _ladder(path, LOYALTY[faction], COOPTATION_OFF)
     assert_never_lowers(ladder, faction, f"{path} (co-optation off)", rises=False)
+    # paired positive check: the ladder reaches the dynamics (the faction's mean loyalty a
+    # year in rises with it), so that "never lowers" is not met by a parameter left unused
+    assert_falls([-loyalty_after_a_year(r, faction) for r in ladder], f"{path} (negated)")
 
 
 @pytest.mark.slow
@@ -258,6 +270,9 @@ def test_without_challenges_the_plotters_do_not_end_sooner(faction):
     off = slow({"mechanisms.challenge.enabled": False})
     c = compare(months_standing(slow(), faction), months_standing(off, faction))
     assert c.p_lower >= ALPHA, f"no challenge: {faction} ends significantly sooner: {c}"
+    # paired positive check: the switch takes effect (failed challenges make plotters flee)
+    fled = compare(event_count(off, "flight"), event_count(slow(), "flight"))
+    assert fled.p_higher < ALPHA, f"no challenge: flights not significantly fewer: {fled}"
 
 
 @pytest.mark.slow
@@ -282,3 +297,8 @@ def test_cooptation_disabled_never_raises_elimination(faction):
     off = slow(COOPTATION_OFF)
     gone = compare(eliminated(slow(), faction), eliminated(off, faction), test="sign")
     assert gone.p_higher >= ALPHA, f"co-optation off: {faction} eliminated more: {gone}"
+    # paired positive check: co-optation is at work in the baseline (tests/test_wiring.py checks
+    # that the step calls it at all): some of the faction's cadres are co-opted, none without it
+    taken = compare(coopted_share(off, faction), coopted_share(slow(), faction))
+    assert taken.p_higher < ALPHA, f"co-optation: {faction} share not above zero: {taken}"
+    assert (coopted_share(off, faction) == 0).all()

@@ -28,7 +28,6 @@ from factions.scenario import (
     load_scenario,
     locate,
     parse_override,
-    scenario_hash,
 )
 from factions.scenario.load import deep_merge
 from factions.scenario.load import validate as validate_document
@@ -70,7 +69,9 @@ def test_every_bundled_file_loads(path: Path):
     assert isinstance(scenario, Scenario)
     assert scenario.end_month > scenario.start_month
     assert len(scenario.hash) == 64
-    assert scenario.hash == scenario_hash(scenario)
+    assert scenario.hash == load_scenario(path).hash  # stable across loads
+    changed = load_scenario(path, overrides={"mechanisms.purge.launch_rate": 0.123})
+    assert changed.hash != scenario.hash  # and it follows the values
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)

@@ -188,6 +188,28 @@ def test_mutated_korea_documents_load_or_raise_scenario_error(scratch, data):
     _load_text(scratch, _mutate(KOREA, data))
 
 
+def test_the_unmutated_document_loads_through_the_same_path(scratch):
+    """The fuzz tests above would pass if the loader rejected every file: this one would not."""
+    scenario = _load_text(scratch, KOREA)
+    assert isinstance(scenario, Scenario)
+    assert scenario.hash == load_scenario("korea-1945").hash
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(title=_text, label=_text)
+def test_valid_documents_with_any_free_text_load(scratch, title, label):
+    """Free text (title, a faction's label) never makes a valid document invalid."""
+    document = copy.deepcopy(KOREA)
+    document["title"] = title
+    document["factions"]["yanan"]["label"] = label
+    scenario = _load_text(scratch, document)
+    assert isinstance(scenario, Scenario), (title, label)
+    assert scenario.title == title and scenario.factions["yanan"].label == label
+
+
 @FUZZ
 @given(st.data())
 def test_validate_accepts_any_python_document_without_crashing(data):

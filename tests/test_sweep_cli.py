@@ -112,7 +112,7 @@ def test_sigkill_midway_then_resume_gives_the_uninterrupted_rows(
     )
     wait_for_chunks(out, 3, proc)
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, like a power cut
-    proc.wait()
+    proc.communicate()  # reaps the process and closes its pipes
     stored = len(SweepStore.read(out).runs())
     assert 6 <= stored < 40
     status = factions_cli("status", str(out))

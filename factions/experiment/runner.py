@@ -52,7 +52,7 @@ from factions.experiment.store import SweepStore, open_store
 from factions.results import versions
 from factions.scenario import Scenario
 from factions.seeds import replicate_seed, spawn_key_text
-from factions.tables import TABLES
+from factions.tables import TABLES, concat_tables
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def run_task(task: Task) -> TaskResult:
             parts.append(_label(tables, point, point * task.replicates + r))
     if not parts:
         return TaskResult({}, failures)
-    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+    tables = concat_tables(parts)
     return TaskResult(tables, failures)
 
 
