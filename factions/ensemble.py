@@ -19,7 +19,7 @@ from factions.model import FactionModel
 from factions.results import Results
 from factions.scenario import Scenario, load_scenario
 from factions.seeds import MAX_REPLICATES, replicate_seed, spawn_key_text
-from factions.tables import TABLES, concat_tables, run_tables
+from factions.tables import concat_tables, run_tables
 
 log = logging.getLogger(__name__)
 

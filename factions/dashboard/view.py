@@ -92,7 +92,7 @@ def cadres(model: FactionModel) -> Cadres:
         faction=ids[state.faction],
         mark=mark,
         label=[state.label(i) for i in range(state.n)],
-        leader=int(model.leader_cadre),
+        leader=int(model.leader.cadre),
     )
 
 
