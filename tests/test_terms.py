@@ -57,13 +57,13 @@ def loyalty_terms(model: FactionModel) -> dict[str, np.ndarray]:
     strength = np.bincount(ties.dst[live], weights=ties.weight[live], minlength=c.n)
     tied = np.bincount(ties.dst[live], weights=(ties.weight * x[ties.src])[live], minlength=c.n)
     tie_mean = np.where(strength > 0, tied / np.where(strength > 0, strength, 1), x)
-    legitimacy = model.legitimacy[model.spec.faction_ids.index(model.spec.leader.faction)]
+    legitimacy = model.factions.legitimacy[model.spec.faction_ids.index(model.spec.leader.faction)]
     encouragement = np.zeros(n_f)
     encouragement[CLIENTS] = PRESENCE * model.spec.patrons["big"].encouragement * AFFINITY
     return {
         "charisma_pull": p.charisma_pull * model.spec.leader.charisma * legitimacy * (1 - x),
         "indoctrination": p.indoctrination * (1 - x),
-        "faction_pull": p.faction_pull * model.cohesion[f] * (mean[f] - x),
+        "faction_pull": p.faction_pull * model.factions.cohesion[f] * (mean[f] - x),
         "network_pull": p.network_pull * (tie_mean - x),
         "encouragement": -encouragement[f] * x,
     }
@@ -117,7 +117,7 @@ def power_components(model: FactionModel) -> np.ndarray:
     c, n_f = model.cadres, model.n_factions
     inside = office(model)
     force = np.bincount(c.faction[inside], weights=c.military[inside], minlength=n_f)
-    control, leader = model.army_control, model.leader_faction
+    control, leader = model.regime.army_control, model.leader.faction
     military = force * (1 - control)
     military[leader] = force[leader] + control * (force.sum() - force[leader])
     seats = np.bincount(c.faction[inside], weights=c.seat[inside], minlength=n_f)
@@ -125,7 +125,7 @@ def power_components(model: FactionModel) -> np.ndarray:
     patron[CLIENTS] = model.presence[0] * AFFINITY
     m = model.members
     members = np.bincount(m.leaning[m.alive], minlength=n_f) * m.scale
-    return np.array([military, seats, patron, model.legitimacy, members], dtype=float)
+    return np.array([military, seats, patron, model.factions.legitimacy, members], dtype=float)
 
 
 def reference_power(model: FactionModel, weights: np.ndarray) -> np.ndarray:
@@ -146,14 +146,14 @@ POWER_WEIGHTS = {
 
 def power_model(weights: dict[str, float]) -> FactionModel:
     model = make({f"mechanisms.power.{k}_weight": v for k, v in weights.items()})
-    model.army_control = 0.3
+    model.regime.army_control = 0.3
     return model
 
 
 def test_power_is_the_weighted_sum_of_component_shares():
     model = power_model(POWER_WEIGHTS)
     expected = reference_power(model, np.array(list(POWER_WEIGHTS.values())))
-    np.testing.assert_allclose(power.faction_power(model), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(power.faction_power(model).shares, expected, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("component", list(POWER_WEIGHTS))
@@ -163,16 +163,16 @@ def test_each_power_component_counts_with_its_own_weight(component):
     raw = power_components(model)
     assert np.ptp(raw[power.COMPONENTS.index(component)]) > 0  # the component tells factions apart
     expected = reference_power(model, np.array(list(weights.values())))
-    np.testing.assert_allclose(power.faction_power(model), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(power.faction_power(model).shares, expected, rtol=0, atol=1e-12)
     base = power_model(POWER_WEIGHTS)
-    assert not np.allclose(power.faction_power(base), expected, rtol=0, atol=1e-6)
+    assert not np.allclose(power.faction_power(base).shares, expected, rtol=0, atol=1e-6)
 
 
 def test_army_control_moves_force_to_the_leaders_faction():
     model = power_model(POWER_WEIGHTS)
     raw = power.components(model)
     np.testing.assert_allclose(raw, power_components(model), rtol=0, atol=1e-12)
-    model.army_control = 0.0
+    model.regime.army_control = 0.0
     assert power.components(model)[0, CORE] < raw[0, CORE]
 
 
@@ -266,7 +266,7 @@ def campaign_model(ages: dict[int, int]) -> FactionModel:
     """A tiny model in a campaign against the clients, with one purged cadre per entry of
     ``ages`` (faction: months since its arrest)."""
     model = make(PURGE)
-    model.campaign_until[CLIENTS] = model.month + 6
+    model.factions.start_campaign(CLIENTS, model.month + 6)
     c = model.cadres
     for faction, age in ages.items():
         victim = np.flatnonzero(office(model) & (c.faction == faction))[-1]
@@ -286,7 +286,7 @@ def reference_arrest_probability(model: FactionModel) -> np.ndarray:
     target = c.faction == CLIENTS
     q = np.where(target, 1 - (1 - q) * (1 - p.direct_arrest), q * p.collateral)
     protection = np.where(c.faction == CLIENTS, PRESENCE * PROTECTION * AFFINITY, 0.0)
-    may = office(model) & (c.faction != model.leader_faction)
+    may = office(model) & (c.faction != model.leader.faction)
     return np.where(may, q * (1 - protection), 0.0)
 
 
