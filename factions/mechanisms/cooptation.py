@@ -1,9 +1,15 @@
 """Co-optation: loyal cadres of rival factions switch to the leader's camp.
 
 A cadre whose loyalty to the leader exceeds ``threshold`` switches with a monthly probability
-proportional to how far it exceeds it, taking its seat and command along (Bueno de Mesquita et
-al. 2003 on the leader's buying of a winning coalition; in North Korea, Soviet Koreans such as
-Nam Il and Pang Hak-se who sided with Kim: Lankov 2002).
+
+    rate * (loyalty - threshold) / (1 - threshold) * (1 - bandwagon + bandwagon * threat)
+
+taking its seat and command along. ``threat`` is its faction's threat
+(:mod:`factions.mechanisms.threat`): cadres of a faction under campaign, losing cadres to
+arrest or power, bandwagon to the leader to survive, while those of a safe faction have less
+reason to leave it (Bueno de Mesquita et al. 2003 on the leader's buying of a winning
+coalition; Svolik 2012, ch. 5, on co-optation; in North Korea, Soviet Koreans such as Nam Il and
+Pang Hak-se who sided with Kim: Lankov 2002).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.compiled import kernel
+from factions.mechanisms.threat import threat
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -23,30 +30,37 @@ def coopt(model: FactionModel) -> None:
     p = model.spec.mechanisms.cooptation
     if not p.enabled or p.rate == 0:
         return
-    cadres = model.cadres
-    candidates, chance = _candidates(
-        cadres.in_office(),
-        cadres.faction,
-        cadres.loyalty,
-        model.leader.faction,
-        p.threshold,
-        p.rate,
-    )
+    candidates, chance = switch_chances(model)
     if len(candidates) == 0:
         return
     chosen = candidates[model.rng.random(len(candidates)) < chance]
     if len(chosen) == 0:
         return
+    cadres = model.cadres
     for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
         model.log("cooptation", f, i, "joins the leader's camp")
     cadres.move(chosen, model.leader.faction)
 
 
+def switch_chances(model: FactionModel) -> tuple[np.ndarray, np.ndarray]:
+    """The cadres who may switch this month and each one's probability (the module's rule)."""
+    p = model.spec.mechanisms.cooptation
+    cadres = model.cadres
+    return _candidates(
+        cadres.in_office(),
+        cadres.faction,
+        cadres.loyalty,
+        model.leader.faction,
+        p.threshold,
+        p.rate * (1.0 - p.bandwagon + p.bandwagon * threat(model)),
+    )
+
+
 @kernel
 def _candidates(office, faction, loyalty, leader_faction, threshold, rate):
     """Rival cadres in office whose loyalty exceeds ``threshold``, and each one's monthly
-    probability of switching: ``rate`` times its excess over ``threshold`` as a share of
-    ``1 - threshold``."""
+    probability of switching: its faction's ``rate`` times its excess over ``threshold`` as a
+    share of ``1 - threshold``."""
     n = office.shape[0]
     candidates = np.empty(n, dtype=np.int64)
     chance = np.empty(n)
@@ -55,6 +69,6 @@ def _candidates(office, faction, loyalty, leader_faction, threshold, rate):
     for i in range(n):
         if office[i] and faction[i] != leader_faction and loyalty[i] > threshold:
             candidates[k] = i
-            chance[k] = rate * ((loyalty[i] - threshold) / scale)
+            chance[k] = rate[faction[i]] * ((loyalty[i] - threshold) / scale)
             k += 1
     return candidates[:k], chance[:k]

@@ -29,6 +29,28 @@ if TYPE_CHECKING:
 NO_NOISE = np.zeros(0)  # the cadre kernel's shocks when ``noise`` is zero (nothing is drawn)
 
 
+def mean_loyalty(model: FactionModel) -> np.ndarray:
+    """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
+    cadres = model.cadres
+    means = np.empty(model.n_factions)
+    _mean_loyalty(means, cadres.loyalty, cadres.faction, cadres.in_office())
+    return means
+
+
+@kernel
+def _mean_loyalty(means, loyalty, faction, office):
+    """Fill ``means`` with each faction's mean loyalty over its cadres in office, 1 for a faction
+    without any (the sums run in cadre order, as ``np.bincount``'s)."""
+    sums = np.zeros(means.shape[0])
+    counts = np.zeros(means.shape[0])
+    for i in range(faction.shape[0]):
+        if office[i]:
+            sums[faction[i]] += loyalty[i]
+            counts[faction[i]] += 1.0
+    for f in range(means.shape[0]):
+        means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
+
+
 def update_cadres(model: FactionModel) -> None:
     """One month of cadre loyalty (the rule above; the arithmetic in :func:`_step_cadres`)."""
     p = model.spec.mechanisms.loyalty

@@ -5,7 +5,12 @@
   *established* leader, whose own faction's power share has passed the threshold beyond which
   rivals' threats stop being credible (Svolik 2012, *The Politics of Authoritarian Rule*, ch. 3).
   The monthly hazard is ``launch_rate * max(pretext, established)``, reduced by the target's patron
-  protection and multiplied after a failed challenge. The leader launches nothing while abroad.
+  protection, scaled by its *suspicion* and multiplied after a failed challenge. Suspicion is
+  ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))`` with ``loyalty``
+  the target's mean cadre loyalty: the leader's threat assessment weighs disloyalty as well as
+  power, so a loyal faction outside the coalition is purged less (Wintrobe 1998 on the
+  dictator's uncertainty about loyalty; Svolik 2012, ch. 3). The leader launches nothing while
+  abroad.
 * **Spread.** A campaign opens by arresting a scapegoat, the target's most prominent cadre, and
   then spreads: every month each cadre of the target is arrested with probability
   ``direct_arrest``, and anyone with ties to the recently arrested with probability
@@ -124,12 +129,26 @@ def launch_campaigns(model: FactionModel) -> None:
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
+    hazard, found = launch_hazard(model)
+    if not found:
+        return
+    draws = model.rng.random(model.n_factions).tolist()
+    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
+        if draw < h:
+            start_campaign(model, f)
+
+
+def launch_hazard(model: FactionModel) -> tuple[np.ndarray, bool]:
+    """Each faction's monthly launch hazard (-1 for those no campaign may open against) and
+    whether any faction may be launched against (see :func:`_launch_hazard`)."""
+    p = model.spec.mechanisms.purge
     hazard = np.empty(model.n_factions)
     factions = model.factions
     found = _launch_hazard(
         p.launch_rate * feasibility(model),
         model.spec.mechanisms.challenge.exposure,
         model.protection_of_faction(),
+        suspicion(model),
         factions.eliminated_at,
         factions.in_coalition,
         factions.enemy,
@@ -140,12 +159,7 @@ def launch_campaigns(model: FactionModel) -> None:
         model.month,
         hazard,
     )
-    if not found:
-        return
-    draws = model.rng.random(model.n_factions).tolist()
-    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
-        if draw < h:
-            start_campaign(model, f)
+    return hazard, bool(found)
 
 
 @kernel
@@ -153,6 +167,7 @@ def _launch_hazard(
     scale,
     exposure,
     protection,
+    suspicion,
     eliminated_at,
     in_coalition,
     enemy,
@@ -164,19 +179,29 @@ def _launch_hazard(
     hazard,
 ):
     """Each faction's monthly launch hazard into ``hazard`` and whether any faction may be
-    launched against: ``scale * (1 - protection) * exposure`` (``scale`` is ``launch_rate`` times
-    the feasibility; ``exposure`` applies only to factions exposed by a failed challenge) for
+    launched against: ``scale * (1 - protection) * suspicion * exposure`` (``scale`` is
+    ``launch_rate`` times the feasibility; ``exposure`` applies only to factions exposed by a
+    failed challenge) for
     targets with no campaign running or halted, and -1 (below any draw) for the others."""
     target = _targets(eliminated_at, in_coalition, enemy, exempt_faction)
     found = False
     for f in range(hazard.shape[0]):
         if target[f] and campaign_until[f] < month and halted_until[f] < month:
             factor = exposure if exposed_until[f] >= month else 1.0
-            hazard[f] = scale * (1.0 - protection[f]) * factor
+            hazard[f] = scale * (1.0 - protection[f]) * suspicion[f] * factor
             found = True
         else:
             hazard[f] = -1.0
     return found
+
+
+def suspicion(model: FactionModel) -> np.ndarray:
+    """Each faction's suspicion in [0, 1], the launch hazard's disloyalty factor (the rule of
+    the module docstring)."""
+    p = model.spec.mechanisms.purge
+    disloyalty = 1.0 - loyalty_mechanism.mean_loyalty(model)
+    suspect = np.minimum(1.0, disloyalty / (1.0 - p.suspect_loyalty))
+    return 1.0 - p.suspicion + p.suspicion * suspect
 
 
 def start_campaign(model: FactionModel, faction: int) -> None:
