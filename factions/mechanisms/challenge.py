@@ -31,8 +31,7 @@ def opening(model: FactionModel) -> np.ndarray:
     level = np.full(model.n_factions, model.spec.mechanisms.challenge.spontaneous)
     if model.leader_absent:
         level[:] = 1.0
-    level[model.factions.opening_until >= model.month] = 1.0
-    return level
+    return np.maximum(level, model.factions.opening(model.month))
 
 
 def any_opening(model: FactionModel) -> bool:

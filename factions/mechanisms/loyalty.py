@@ -162,9 +162,10 @@ def _fear(loyalty, arrested, src, dst, weight, fear):
         loyalty[i] = min(max(x - fear * min(share, 1.0) * x, 0.0), 1.0)
 
 
-def ideological_shock(model: FactionModel, factions: np.ndarray, magnitude: float) -> None:
-    """A shock to the leader's legitimacy among the cadres of ``factions`` (e.g. the 1956
-    denunciation of Stalin's personality cult): each loses ``magnitude`` of its loyalty."""
+def ideological_shock(model: FactionModel, magnitude: np.ndarray) -> None:
+    """A shock to the leader's legitimacy (e.g. the 1956 denunciation of Stalin's personality
+    cult): each cadre in office loses the share ``magnitude[f]`` of its loyalty, ``f`` its
+    faction (the event's magnitude times the faction's reach)."""
     cadres = model.cadres
-    hit = np.isin(cadres.faction, factions) & cadres.in_office()
-    cadres.loyalty[hit] *= 1.0 - magnitude
+    hit = cadres.in_office()
+    cadres.loyalty[hit] *= 1.0 - magnitude[cadres.faction[hit]]

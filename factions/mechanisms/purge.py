@@ -4,8 +4,11 @@
   *pretext* (a failure to blame: war reverses, economic trouble; decaying with a half-life) or an
   *established* leader, whose own faction's power share has passed the threshold beyond which
   rivals' threats stop being credible (Svolik 2012, *The Politics of Authoritarian Rule*, ch. 3).
-  The monthly hazard is ``launch_rate * max(pretext, established)``, reduced by the target's patron
-  protection and multiplied after a failed challenge. The leader launches nothing while abroad.
+  The monthly hazard is ``launch_rate * max(pretext, blame, established)``, reduced by the
+  target's patron protection and multiplied after a failed challenge. A setback in a domain
+  (war, the southern underground, ...) is a pretext only against the factions that held its
+  offices (``blame``, per faction, in proportion to their portfolio share; never the leader's
+  own faction: Svolik 2012 on scapegoating). The leader launches nothing while abroad.
 * **Spread.** A campaign opens by arresting a scapegoat, the target's most prominent cadre, and
   then spreads: every month each cadre of the target is arrested with probability
   ``direct_arrest``, and anyone with ties to the recently arrested with probability
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 
 RECENT_MONTHS = 12  # arrests this recent still incriminate one's ties
 SHOW_TRIAL_SIZE = 3  # sentences handed down together to this many or more make a show trial
-EXILE_PRESENCE = 0.05  # a patron with less presence than this takes no exiles
+EXILE_PRESENCE = 0.05  # a patron with less presence than this takes no exiles (at it: it does)
 VERDICTS = (
     (Status.EXECUTED, "execution"),
     (Status.EXILED, "exile"),
@@ -48,6 +51,7 @@ VERDICTS = (
 def decay_pretext(model: FactionModel) -> None:
     half_life = model.spec.mechanisms.purge.pretext_half_life
     model.regime.decay_pretext(0.5 ** (1.0 / half_life))
+    model.factions.decay_blame(0.5 ** (1.0 / half_life))
 
 
 def established(model: FactionModel) -> float:
@@ -57,9 +61,13 @@ def established(model: FactionModel) -> float:
     return float(1.0 / (1.0 + np.exp(-(share - p.established_share) / p.established_width)))
 
 
-def feasibility(model: FactionModel) -> float:
+def feasibility(model: FactionModel) -> np.ndarray:
+    """Per faction, how feasible a campaign against it is: the general pretext, the war's, the
+    blame it carries for setbacks in its domains, or an established leader, whichever is
+    highest."""
     regime = model.regime
-    return max(regime.pretext, regime.war_pressure(model.month), established(model))
+    general = max(regime.pretext, regime.war_pressure(model.month), established(model))
+    return np.maximum(general, model.factions.blame)
 
 
 def targets(model: FactionModel) -> np.ndarray:
@@ -164,15 +172,16 @@ def _launch_hazard(
     hazard,
 ):
     """Each faction's monthly launch hazard into ``hazard`` and whether any faction may be
-    launched against: ``scale * (1 - protection) * exposure`` (``scale`` is ``launch_rate`` times
-    the feasibility; ``exposure`` applies only to factions exposed by a failed challenge) for
-    targets with no campaign running or halted, and -1 (below any draw) for the others."""
+    launched against: ``scale * (1 - protection) * exposure`` (``scale``, per faction, is
+    ``launch_rate`` times its feasibility; ``exposure`` applies only to factions exposed by a
+    failed challenge) for targets with no campaign running or halted, and -1 (below any draw)
+    for the others."""
     target = _targets(eliminated_at, in_coalition, enemy, exempt_faction)
     found = False
     for f in range(hazard.shape[0]):
         if target[f] and campaign_until[f] < month and halted_until[f] < month:
             factor = exposure if exposed_until[f] >= month else 1.0
-            hazard[f] = scale * (1.0 - protection[f]) * factor
+            hazard[f] = scale[f] * (1.0 - protection[f]) * factor
             found = True
         else:
             hazard[f] = -1.0
@@ -277,7 +286,6 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
     cadres = model.cadres
     model.set_status(idx, Status.ARRESTED)
     cadres.arrested_at[idx] = model.month
-    model.regime.note_arrest(model.month)
     delay = model.rng.geometric(1.0 / p.trial_delay, size=len(idx))
     cadres.sentence_due[idx] = model.month + delay
     transfer_offices(model, idx)
@@ -324,12 +332,12 @@ def _due(status, sentence_due, month):
 @kernel
 def _verdicts(draw, faction, faction_patron, presence, execution, exile):
     """Each sentence from its uniform ``draw``: execution below ``execution``, else exile below
-    ``execution + exile`` when the faction's patron has more than ``EXILE_PRESENCE``, else
+    ``execution + exile`` when the faction's patron has at least ``EXILE_PRESENCE``, else
     demotion."""
     outcomes = np.empty(draw.shape[0], dtype=np.int8)
     for k in range(draw.shape[0]):
         patron = faction_patron[faction[k]]
-        can_exile = patron >= 0 and presence[patron] > EXILE_PRESENCE
+        can_exile = patron >= 0 and presence[patron] >= EXILE_PRESENCE
         if draw[k] < execution:
             outcomes[k] = Status.EXECUTED
         elif can_exile and draw[k] < execution + exile:
