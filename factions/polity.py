@@ -192,19 +192,12 @@ class Ramp(NamedTuple):
     months: int
 
     def value(self, month: int) -> tuple[float, bool]:
-        """Presence in ``month`` and whether the ramp is complete."""
-        return ramp_value(self.start, self.begin, self.target, self.months, month)
-
-
-def ramp_value(
-    start: float, begin: int, target: float, months: int, month: int
-) -> tuple[float, bool]:
-    """Presence in ``month`` on a ramp from ``start`` (set in ``begin``) to ``target`` over
-    ``months`` months, and whether the ramp is complete (it ends exactly at ``target``)."""
-    progress = (month - begin + 1) / months
-    if progress >= 1.0:
-        return target, True
-    return start + (target - start) * progress, False
+        """Presence in ``month`` and whether the ramp is complete (it ends exactly at
+        ``target``)."""
+        progress = (month - self.begin + 1) / self.months
+        if progress >= 1.0:
+            return self.target, True
+        return self.start + (self.target - self.start) * progress, False
 
 
 @dataclass

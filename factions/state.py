@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -112,6 +113,23 @@ NO_FACTION = -1  # faction index sentinel: no faction (in the event log, in exem
 NO_CADRE = -1  # cadre index sentinel: no cadre
 
 
+class CadreArrays(NamedTuple):
+    """The cadre arrays the compiled kernels read (:mod:`factions.kernels`), as one argument.
+
+    The fields are the :class:`CadreState`'s own arrays (the same memory), so that a kernel's
+    writes are the state's; ``office`` is the in-office mask :meth:`CadreState.set_status`
+    keeps.
+    """
+
+    faction: np.ndarray
+    office: np.ndarray
+    loyalty: np.ndarray
+    military: np.ndarray
+    seat: np.ndarray
+    status: np.ndarray
+    arrested_at: np.ndarray
+
+
 @dataclass
 class CadreState:
     """Per-cadre arrays. ``n`` includes cadres that enter later through mergers."""
@@ -139,6 +157,15 @@ class CadreState:
         self._office_view = self._office.view()  # what callers get: same memory, read-only
         self._office_view.flags.writeable = False
         self._counts: np.ndarray | None = None  # in office per faction, until the next change
+        self.arrays = CadreArrays(
+            self.faction,
+            self._office,
+            self.loyalty,
+            self.military,
+            self.seat,
+            self.status,
+            self.arrested_at,
+        )
 
     def in_office(self) -> np.ndarray:
         """Boolean mask of cadres holding office (active or rehabilitated); read-only view.

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from factions.analysis import historical_eliminations
 from factions.results import Results
 from factions.survival import median_elimination
 from factions.tables import END_CAUSE_NAMES
@@ -32,21 +33,13 @@ def elimination_orders(results: Results) -> Counter:
     return orders
 
 
-def _historical_dates(results: Results) -> dict[str, str]:
-    return {
-        p.faction: p.historical
-        for p in results.scenario.patterns
-        if p.kind == "elimination_window" and p.historical
-    }
-
-
 def faction_rows(results: Results) -> list[dict[str, Any]]:
     spec = results.scenario
     f = results.factions
     runs = len(results.runs)
     first = f[f["eliminated"]].groupby("run_id")["eliminated_at"].transform("min")
     is_first = f[f["eliminated"]][f[f["eliminated"]]["eliminated_at"] == first]
-    historical = _historical_dates(results)
+    historical = historical_eliminations(spec)
     medians = median_elimination(results).set_index("faction")
     rows = []
     for fid in spec.faction_ids:

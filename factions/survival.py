@@ -29,7 +29,7 @@ import pandas as pd
 from lifelines import AalenJohansenFitter, CoxPHFitter, KaplanMeierFitter, NelsonAalenFitter
 from lifelines.statistics import StatisticalResult, logrank_test
 
-from factions.calendar import format_month, parse_month
+from factions.calendar import format_month, month_index, parse_month
 from factions.errors import ExperimentError
 from factions.results import Results
 from factions.tables import END_CAUSE_NAMES
@@ -41,11 +41,6 @@ CADRE_COVARIATES = ("initial_military", "initial_loyalty", "tie_strength")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def month_index(dates: pd.Series) -> pd.Series:
-    """Calendar month index (``year * 12 + month - 1``) of timestamps; NaT stays missing."""
-    return (dates.dt.year * 12 + dates.dt.month - 1).astype("Int64")
 
 
 def horizon(results: Results) -> int:

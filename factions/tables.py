@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from factions.calendar import month_timestamps
-from factions.model import FactionModel
-from factions.observe import SERIES
 from factions.state import NO_END, NOT_YET, EndCause, Fate, fates
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
 
 TABLES = ("runs", "factions", "timeseries", "events", "congresses", "cadres")
 
@@ -60,13 +63,26 @@ def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
         "date": np.repeat(month_timestamps(months).to_numpy(), f),
         "faction": np.tile(np.array(model.faction_ids, dtype=object), len(months)),
     }
-    for name in SERIES:
-        data[name] = model.recorder.series[name].reshape(-1)
+    for name, values in model.recorder.series.items():  # in the recorder's SERIES order
+        data[name] = values.reshape(-1)
     frame = pd.DataFrame(data)
     for name in ("active_cadres", "seats", "members"):
         frame[name] = frame[name].astype(np.int64)
     frame["in_coalition"] = frame["in_coalition"].astype(bool)
+    frame["patron_presence"] = _patron_presence(model).reshape(-1)
     return frame
+
+
+def _patron_presence(model: FactionModel) -> np.ndarray:
+    """Month × faction presence of each faction's patron (NaN for a faction without one)."""
+    patrons = list(model.spec.patrons)
+    slot = np.array(
+        [patrons.index(f.patron) if f.patron else -1 for f in model.spec.factions.values()]
+    )
+    presence = model.recorder.presence
+    if not presence.shape[1]:
+        return np.full((presence.shape[0], len(slot)), np.nan)
+    return np.where(slot >= 0, presence[:, np.maximum(slot, 0)], np.nan)
 
 
 def event_table(model: FactionModel, run_id: int) -> pd.DataFrame:

@@ -219,17 +219,10 @@ class TestExileCutOff:
         [(purge.EXILE_PRESENCE, True), (np.nextafter(purge.EXILE_PRESENCE, 0), False)],
     )
     def test_exile_possible_at_the_cut_off(self, presence, exiled):
-        outcomes = purge._verdicts(
-            np.array([0.5]),
-            np.array([CLIENTS]),
-            np.array([-1, 0, -1]),
-            np.array([presence]),
-            0.0,
-            1.0,
-        )
-        assert (outcomes[0] == Status.EXILED) == exiled
-        if not exiled:
-            assert outcomes[0] == Status.DEMOTED
+        model = make({"mechanisms.purge.execution": 0.0, "mechanisms.purge.exile": 1.0})
+        model.patrons.presence[0] = presence
+        outcome = purge.verdicts(model, np.array([0.5]), np.array([CLIENTS]))[0]
+        assert outcome == (Status.EXILED if exiled else Status.DEMOTED)
 
 
 # --------------------------------------------------------------------------- schema

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
+from factions import kernels
 from factions.mechanisms import purge
 from factions.mechanisms.power import transfer_offices
 from factions.state import Status
@@ -46,24 +46,7 @@ def any_opening(model: FactionModel) -> bool:
 
 def mean_loyalty(model: FactionModel) -> np.ndarray:
     """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
-    cadres = model.cadres
-    means = np.empty(model.n_factions)
-    _mean_loyalty(means, cadres.loyalty, cadres.faction, cadres.in_office())
-    return means
-
-
-@kernel
-def _mean_loyalty(means, loyalty, faction, office):
-    """Fill ``means`` with each faction's mean loyalty over its cadres in office, 1 for a faction
-    without any (the sums run in cadre order, as ``np.bincount``'s)."""
-    sums = np.zeros(means.shape[0])
-    counts = np.zeros(means.shape[0])
-    for i in range(faction.shape[0]):
-        if office[i]:
-            sums[faction[i]] += loyalty[i]
-            counts[faction[i]] += 1.0
-    for f in range(means.shape[0]):
-        means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
+    return kernels.mean_loyalty(*model.cadres.arrays, model.n_factions)
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:

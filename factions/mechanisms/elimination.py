@@ -26,10 +26,11 @@ def check(model: FactionModel) -> None:
     rule this month."""
     rule = model.spec.elimination
     cadres = model.cadres
+    factions = model.factions
     office = cadres.office_counts(model.n_factions)
+    factions.raise_peak(office)
     seats = np.empty(model.n_factions, dtype=np.int64)
     gone = np.empty(model.n_factions, dtype=np.bool_)
-    factions = model.factions
     if not _apply_rule(
         factions.eliminated_at,
         office,
@@ -77,16 +78,15 @@ def _apply_rule(
     seats,
     gone,
 ):
-    """The elimination rule of the module docstring: raises ``peak`` to ``office`` (cadres in
-    office per faction) in place, fills ``seats`` (seats held by cadres in office) and ``gone``
-    (standing factions that meet the rule), and returns whether any faction is gone."""
+    """The elimination rule of the module docstring, in one pass (it runs every month): fills
+    ``seats`` (seats held by cadres in office) and ``gone`` (standing factions that meet the
+    rule, given their ``peak`` in office), and returns whether any faction is gone."""
     seats[:] = 0
     for i in range(faction.shape[0]):
         if seat[i] and in_office[i]:
             seats[faction[i]] += 1
     any_gone = False
     for f in range(office.shape[0]):
-        peak[f] = max(peak[f], office[f])
         limit = max(max_active_cadres, max_active_share * peak[f])
         standing = eliminated_at[f] == NOT_YET
         gone[f] = standing and office[f] <= limit and seats[f] <= max_seats

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.mechanisms.purge import running
+from factions.polity import NO_PATRON
 from factions.state import Status
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def intervene(model: FactionModel) -> None:
     p = model.spec.mechanisms.patrons
     if not p.enabled:
         return
-    attacked = running(model) & model.factions.standing
+    attacked = model.factions.running(model.month) & model.factions.standing
     if not attacked.any():
         return  # no campaign under way against anyone: nothing to intervene in
     hazard = intervention_hazard(model, attacked)
@@ -62,9 +62,8 @@ def intervention_hazard(model: FactionModel, attacked: np.ndarray) -> np.ndarray
     factions = model.factions
     patrons = model.patrons
     affinity = np.full(patrons.n, -1.0)
-    for f in np.flatnonzero(attacked & (factions.patron >= 0)).tolist():
-        k = int(factions.patron[f])
-        affinity[k] = max(affinity[k], float(factions.patron_affinity[f]))
+    clients = np.flatnonzero(attacked & (factions.patron != NO_PATRON))
+    np.maximum.at(affinity, factions.patron[clients], factions.patron_affinity[clients])
     rate = model.spec.mechanisms.patrons.intervention_rate
     hazard = rate * patrons.willingness * patrons.presence * affinity
     return np.where(affinity < 0, -1.0, hazard)

@@ -23,12 +23,21 @@ from factions.scenario.types import (
     Probability,
 )
 
+#: Longest event label: it is printed on figures, above the span of the event.
+LABEL_LENGTH = 40
+
 
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: Month = Field(description="Month the event happens, 'YYYY-MM'.")
     enabled: bool = Field(True, description="Set false to remove the event (counterfactuals).")
+    label: str = Field(
+        "",
+        max_length=LABEL_LENGTH,
+        description="A short name for figures (the timeline labels wars by it); "
+        "empty: the event's kind.",
+    )
     note: str = Field("", description="What happened, in words, for the event log.")
     source: str = Field("", description="Where the date and magnitude come from.")
 
