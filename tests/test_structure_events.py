@@ -182,7 +182,7 @@ class TestInterventions:
             }
         )
         campaign_against(model, CLIENTS)
-        attacked = purge.running(model) & model.factions.standing
+        attacked = model.factions.running(model.month) & model.factions.standing
         np.testing.assert_allclose(patrons.intervention_hazard(model, attacked), [0.1])
         attacked[:] = False
         np.testing.assert_allclose(patrons.intervention_hazard(model, attacked), [-1.0])
