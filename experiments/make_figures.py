@@ -26,6 +26,7 @@ from factions import plots
 from factions.ensemble import run_ensemble
 from factions.experiment import grid, make_experiment, morris, run_sweep, sobol
 from factions.results import Results
+from factions.snapshots import network_snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE, COUNTERFACTUAL = "korea-1945", "korea-soviets-stay"
@@ -70,9 +71,10 @@ def ensemble_figures(args, folder: Path) -> list[Path]:
 
 
 def network_figure(args, folder: Path) -> list[Path]:
-    fig = Figure(figsize=(12, 6.8), layout="constrained")
     years = [1946, 1948, 1950, 1952, 1954, 1956, 1958, 1961]
-    plots.plot_network_filmstrip(BASELINE, args.seed, years=years, fig=fig)
+    snapshots = network_snapshots(BASELINE, args.seed, years=years)
+    fig = Figure(figsize=(12, 6.8), layout="constrained")
+    plots.plot_network_filmstrip(snapshots, fig)
     return [save(fig, folder, "network", args.dpi)]
 
 

@@ -38,3 +38,11 @@ def month_timestamps(indices: np.ndarray) -> pd.DatetimeIndex:
     years = indices // 12
     months = indices % 12 + 1
     return pd.to_datetime({"year": years, "month": months, "day": np.ones_like(years)})
+
+
+def month_index(dates: pd.Series) -> pd.Series:
+    """Month index (``year * 12 + month - 1``) of each timestamp; NaT stays missing (``<NA>``).
+
+    The inverse of :func:`month_timestamps` for the date columns of the results tables.
+    """
+    return (dates.dt.year * 12 + dates.dt.month - 1).astype("Int64")

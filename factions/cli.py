@@ -629,8 +629,10 @@ def _draw(kind, results, path, against, x, y, output) -> Path:
 
         loaded = Results.load(results)
         if kind == "network":
+            from factions.snapshots import network_snapshots
+
             seed = int(loaded.manifest.get("root_seed", 0))
-            written = plots.save_network_figure(loaded.scenario, seed, path)
+            written = plots.save_network_figure(network_snapshots(loaded.scenario, seed), path)
         elif kind == "counterfactual":
             if not against:
                 raise click.UsageError("counterfactual needs --against RESULTS_FOLDER")

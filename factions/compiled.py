@@ -2,9 +2,9 @@
 
 At the default scale a month of the model works on arrays of a few hundred cadres and a few
 thousand ties, where numpy's fixed cost per call (about a microsecond) outweighs the arithmetic.
-The per-month numerics of the busiest mechanisms are therefore written as plain loops over the
-state arrays and compiled with numba; the rules, the random draws and the rare event-level logic
-stay in the Python functions that call them (``docs/performance.md``).
+The loops over every cadre or tie are therefore written as plain loops and compiled with numba
+(:mod:`factions.kernels`); the rules, the random draws, masks and small reductions stay in the
+Python functions that call them (``docs/performance.md``).
 
 Kernels are compiled on first use and cached on disk next to the source (``cache=True``), so
 that only the first run on a machine pays the compilation. ``NUMBA_DISABLE_JIT=1`` runs them as
@@ -13,7 +13,8 @@ plain Python (slow, but debuggable).
 One rule keeps the cache honest: a kernel calls only kernels of its own module, and reads other
 modules' constants only when they are fixed codes (``Status``, ``NOT_YET``). Numba invalidates a
 cached kernel when its own source file changes, not when a module it borrows from does, so a
-cross-module call could silently run stale code. Python code may call any kernel.
+cross-module call could silently run stale code; kernels that share a loop therefore live
+together in :mod:`factions.kernels`. Python code may call any kernel.
 """
 
 from __future__ import annotations

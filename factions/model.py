@@ -100,7 +100,7 @@ class FactionModel(mesa.Model):
         self.patron_ids = list(spec.patrons)
         self.patron_index = {p: i for i, p in enumerate(self.patron_ids)}
         self.month = spec.start_month
-        self.recorder = Recorder(spec.n_months, self.n_factions)
+        self.recorder = Recorder(spec.n_months, self.n_factions, len(self.patron_ids))
         self.factions = FactionState.from_scenario(spec, self.patron_ids)
         self.patrons = PatronState.from_scenario(spec)
         self.regime = RegimeState()

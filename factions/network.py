@@ -14,7 +14,7 @@ Ties are held as a symmetric edge list (both directions stored) in numpy arrays,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -22,9 +22,9 @@ import numpy as np
 from factions.scenario.schema import Network as NetworkSpec
 
 
-@dataclass(frozen=True)
-class Ties:
-    """A symmetric weighted edge list over ``n`` cadres."""
+class Ties(NamedTuple):
+    """A symmetric weighted edge list over ``n`` cadres (a named tuple, so that the compiled
+    kernels take it as one argument)."""
 
     src: np.ndarray
     dst: np.ndarray

@@ -29,18 +29,24 @@ MILITARY, SEATS, MEMBERS = (COMPONENTS.index(name) for name in ("military", "sea
 
 @dataclass
 class Recorder:
-    """Month × faction arrays of every observable, plus the event log and congress snapshots."""
+    """Month × faction arrays of every observable, plus the event log and congress snapshots.
+
+    Each patron's presence is kept apart from :data:`SERIES` (month × patron, not × faction).
+    """
 
     n_months: int
     n_factions: int
+    n_patrons: int = 0
     series: dict[str, np.ndarray] = field(init=False)
     events: list[tuple[int, str, int, int, str]] = field(default_factory=list)
     congresses: list[tuple[int, str, np.ndarray, np.ndarray]] = field(default_factory=list)
     table: np.ndarray = field(init=False, repr=False)  # the series stacked, in SERIES order
+    presence: np.ndarray = field(init=False, repr=False)  # month × patron presence
 
     def __post_init__(self) -> None:
         self.table = np.zeros((len(SERIES), self.n_months, self.n_factions))
         self.series = dict(zip(SERIES, self.table, strict=True))  # views into the table
+        self.presence = np.zeros((self.n_months, self.n_patrons))
 
     def record(self, model: FactionModel, row: int) -> None:
         """Store this month's values (called after the month's last power computation)."""
@@ -56,6 +62,7 @@ class Recorder:
             components[MEMBERS],
             model.in_coalition,
         )
+        self.presence[row] = model.presence
 
 
 @kernel

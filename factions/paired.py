@@ -27,6 +27,7 @@ one-sided p-value in each direction, from one of two tests:
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -120,6 +121,16 @@ class Paired:
         return asdict(self)
 
 
+def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """Standard error of the mean of paired differences ``d``, and the half-width of its
+    Student-t ``confidence`` interval (both NaN with fewer than two pairs)."""
+    n = len(d)
+    if n < 2:
+        return math.nan, math.nan
+    se = d.std(ddof=1) / np.sqrt(n)
+    return se, stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+
+
 def compare(
     a: pd.Series, b: pd.Series, test: Literal["t", "sign"] = "t", confidence: float = 0.95
 ) -> Paired:
@@ -131,8 +142,7 @@ def compare(
         raise ExperimentError("a paired comparison needs at least two common replicates")
     d = (both["b"] - both["a"]).to_numpy(dtype=float)
     n = len(d)
-    se = d.std(ddof=1) / np.sqrt(n)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * se
+    se, half = t_interval(d, confidence)
     higher, lower = int((d > 0).sum()), int((d < 0).sum())
     untied = higher + lower
 

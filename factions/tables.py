@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from factions.calendar import month_timestamps
-from factions.model import FactionModel
-from factions.observe import SERIES
-from factions.state import NOT_YET, Status
+from factions.state import NO_END, NOT_YET, EndCause, Fate, fates
+
+if TYPE_CHECKING:
+    from factions.model import FactionModel
 
 TABLES = ("runs", "factions", "timeseries", "events", "congresses", "cadres")
 
-_FATES = {s.value: s.name.lower() for s in Status}
+#: Cadre fates and faction end causes as the tables spell them.
+FATE_NAMES = np.array([f.name.lower() for f in Fate], dtype=object)
+END_CAUSE_NAMES = np.array([c.name.lower() for c in EndCause], dtype=object)
 
 
 def _dates(months: np.ndarray) -> pd.Series:
@@ -36,8 +41,17 @@ def faction_table(model: FactionModel, run_id: int) -> pd.DataFrame:
             "eliminated": eliminated,
             "eliminated_at": _dates(model.eliminated_at),
             "duration_months": duration.astype(np.int64),
+            "end_cause": _end_causes(model.factions.end_cause),
         }
     )
+
+
+def _end_causes(codes: np.ndarray) -> pd.Series:
+    """End-cause codes to names; a standing (censored) faction has none (null)."""
+    names = np.full(len(codes), None, dtype=object)
+    ended = codes != NO_END
+    names[ended] = END_CAUSE_NAMES[codes[ended]]
+    return pd.Series(names, dtype=object)
 
 
 def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
@@ -49,13 +63,26 @@ def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
         "date": np.repeat(month_timestamps(months).to_numpy(), f),
         "faction": np.tile(np.array(model.faction_ids, dtype=object), len(months)),
     }
-    for name in SERIES:
-        data[name] = model.recorder.series[name].reshape(-1)
+    for name, values in model.recorder.series.items():  # in the recorder's SERIES order
+        data[name] = values.reshape(-1)
     frame = pd.DataFrame(data)
     for name in ("active_cadres", "seats", "members"):
         frame[name] = frame[name].astype(np.int64)
     frame["in_coalition"] = frame["in_coalition"].astype(bool)
+    frame["patron_presence"] = _patron_presence(model).reshape(-1)
     return frame
+
+
+def _patron_presence(model: FactionModel) -> np.ndarray:
+    """Month × faction presence of each faction's patron (NaN for a faction without one)."""
+    patrons = list(model.spec.patrons)
+    slot = np.array(
+        [patrons.index(f.patron) if f.patron else -1 for f in model.spec.factions.values()]
+    )
+    presence = model.recorder.presence
+    if not presence.shape[1]:
+        return np.full((presence.shape[0], len(slot)), np.nan)
+    return np.where(slot >= 0, presence[:, np.maximum(slot, 0)], np.nan)
 
 
 def event_table(model: FactionModel, run_id: int) -> pd.DataFrame:
@@ -100,7 +127,7 @@ def cadre_table(model: FactionModel, run_id: int) -> pd.DataFrame:
             "final_faction": factions[c.faction[idx]],
             "entered": _dates(c.entered[idx]),
             "left": _dates(c.left[idx]),
-            "fate": [_FATES[int(s)] for s in c.status[idx]],
+            "fate": FATE_NAMES[fates(c.status[idx], c.faction[idx], c.origin[idx])],
             "prominence": c.prominence[idx],
             "initial_loyalty": initial["loyalty"][idx],
             "initial_military": initial["military"][idx],

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from factions.calendar import parse_month
+from factions.calendar import month_index, parse_month
 from factions.results import Results
 from factions.scenario import patterns as pt
 
@@ -29,12 +29,8 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def _months(series: pd.Series) -> pd.Series:
-    return series.dt.year * 12 + series.dt.month - 1
-
-
 def _eliminated_first(r: Results, p: pt.EliminatedFirst) -> pd.Series:
-    f = r.factions.assign(m=_months(r.factions["eliminated_at"]))
+    f = r.factions.assign(m=month_index(r.factions["eliminated_at"]))
     first = f[f["eliminated"]].groupby("run_id")["m"].min()
     mine = f[f["faction"] == p.faction].set_index("run_id")["m"]
     return (mine == first.reindex(mine.index)).fillna(False)
@@ -47,13 +43,14 @@ def _survives(r: Results, p: pt.Survives) -> pd.Series:
 
 def _window(r: Results, p: pt.EliminationWindow) -> pd.Series:
     f = r.factions[r.factions["faction"] == p.faction].set_index("run_id")
-    m = _months(f["eliminated_at"])
-    return f["eliminated"] & (m >= parse_month(p.earliest)) & (m <= parse_month(p.latest))
+    m = month_index(f["eliminated_at"])
+    inside = f["eliminated"] & (m >= parse_month(p.earliest)) & (m <= parse_month(p.latest))
+    return inside.fillna(False)
 
 
 def _event_count(r: Results, p: pt.EventCount) -> pd.Series:
     e = r.events
-    m = _months(e["date"])
+    m = month_index(e["date"])
     hit = e[(e["kind"] == p.event) & (m >= parse_month(p.start)) & (m <= parse_month(p.end))]
     counts = hit.groupby("run_id").size().reindex(r.runs["run_id"], fill_value=0)
     return (counts >= p.count_min) & (counts <= p.count_max)
@@ -61,14 +58,14 @@ def _event_count(r: Results, p: pt.EventCount) -> pd.Series:
 
 def _congress_seats(r: Results, p: pt.CongressSeats) -> pd.Series:
     c = r.congresses
-    at = c[(_months(c["date"]) == parse_month(p.date)) & (c["faction"] == p.faction)]
+    at = c[(month_index(c["date"]) == parse_month(p.date)) & (c["faction"] == p.faction)]
     seats = at.set_index("run_id")["seats"].reindex(r.runs["run_id"])
     return (seats - p.seats).abs() <= p.tolerance
 
 
 def _membership(r: Results, p: pt.Membership) -> pd.Series:
     t = r.timeseries
-    at = t[_months(t["date"]) == parse_month(p.date)]
+    at = t[month_index(t["date"]) == parse_month(p.date)]
     total = at.groupby("run_id")["members"].sum().reindex(r.runs["run_id"])
     return (total - p.members).abs() <= p.tolerance * p.members
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,6 +15,7 @@ from factions.paired import (
     eliminated,
     event_count,
     months_standing,
+    t_interval,
 )
 from factions.survival import horizon
 
@@ -75,3 +77,13 @@ def test_check_paired_refuses_other_seeds(korea):
     other = type(korea)(korea.scenario, korea.tables, {**korea.manifest, "root_seed": 99})
     with pytest.raises(ExperimentError, match="root seeds"):
         check_paired(korea, other)
+
+
+def test_t_interval_is_the_paired_t_interval_of_compare_and_of_sweeps():
+    d = np.array([1.0, 2.0, 4.0, 0.0])
+    se, half = t_interval(d, 0.95)
+    assert se == pytest.approx(d.std(ddof=1) / 2)
+    assert half == pytest.approx(3.182446305284263 * se)
+    result = compare(pd.Series(np.zeros(4)), pd.Series(d))
+    assert (result.ci_low, result.ci_high) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert all(np.isnan(t_interval(np.array([1.0]))))

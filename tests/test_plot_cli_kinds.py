@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from matplotlib.image import imread
 
 from factions.cli import main
 from factions.ensemble import run_ensemble
+from factions.plots import DPI
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 GRID = f"""\
@@ -38,6 +40,12 @@ survival = ["1953-12"]
 """
 
 
+def drawn(path: Path) -> bool:
+    """A PNG of the size of a one-panel figure (``plots.save_drawing``'s default)."""
+    height, width = imread(path).shape[:2]
+    return (width, height) == (round(8.0 * DPI), round(5.5 * DPI))
+
+
 def invoke(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
@@ -55,14 +63,15 @@ def test_heatmap_from_a_grid_sweep(tmp_path):
     out = sweep_folder(tmp_path, GRID, "grid")
     done = invoke("plot", "heatmap", str(out), "--out", str(tmp_path / "h.png"))
     assert done.exit_code == 0, done.output
-    assert (tmp_path / "h.png").stat().st_size > 1000
+    assert drawn(tmp_path / "h.png")
 
 
 def test_sensitivity_from_a_morris_sweep_and_refused_for_a_grid(tmp_path):
     out = sweep_folder(tmp_path, MORRIS, "morris")
     done = invoke("plot", "sensitivity", str(out), "--out", str(tmp_path / "s.svg"))
     assert done.exit_code == 0, done.output
-    assert (tmp_path / "s.svg").read_bytes().startswith(b"<?xml")
+    svg = (tmp_path / "s.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "Morris screening" in svg
     grid = sweep_folder(tmp_path, GRID, "grid")
     refused = invoke("plot", "sensitivity", str(grid))
     assert refused.exit_code == 2 and "no Sobol or Morris" in refused.output
@@ -77,6 +86,6 @@ def test_counterfactual_beside_its_baseline(tmp_path, with_against):
     done = invoke(*args, *(["--against", str(other)] if with_against else []))
     if with_against:
         assert done.exit_code == 0, done.output
-        assert (tmp_path / "c.png").stat().st_size > 1000
+        assert drawn(tmp_path / "c.png")
     else:
         assert done.exit_code == 2 and "--against" in done.output

@@ -1,4 +1,7 @@
-"""Figures 4-7: sweep heatmap, sensitivity indices, network filmstrip, counterfactual."""
+"""Figures 4-7: sweep heatmap, sensitivity indices, network filmstrip, counterfactual.
+
+Each is drawn from hand-made tables, so that what is drawn is checked against known numbers.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.image import imread
+from synthetic import synthetic_results
 
 from factions import plots
 from factions.ensemble import run_ensemble
 from factions.scenario import load_scenario
+from factions.snapshots import NetworkSnapshots
 
 matplotlib.use("Agg")
 
@@ -31,7 +37,7 @@ def png(fig: Figure, path: Path) -> Path:
 
 
 def is_png(path: Path) -> bool:
-    return path.stat().st_size > 1000 and path.read_bytes().startswith(b"\x89PNG")
+    return path.read_bytes().startswith(b"\x89PNG") and imread(path).ndim == 3
 
 
 def new_axes(size=(6.0, 4.0)):
@@ -141,44 +147,70 @@ def test_sensitivity_needs_index_columns():
 # --------------------------------------------------------------------------- network filmstrip
 
 
-def test_filmstrip_one_panel_per_year_fixed_layout(tmp_path, tiny):
+def snapshots(spec) -> NetworkSnapshots:
+    """Three snapshots of four cadres on a square of ties: one purged, then one pending."""
+    nodes = pd.DataFrame(
+        {
+            "snapshot": np.repeat([0, 1, 2], 4),
+            "cadre": np.tile(np.arange(4), 3),
+            "name": np.tile(["a", "b", "c", "d"], 3),
+            "faction": np.tile(["core", "core", "clients", "clients"], 3),
+            "status": ["active"] * 4
+            + ["active", "arrested", "active", "active"]
+            + ["active", "executed", "active", "pending"],
+        }
+    )
+    nodes["purged"] = nodes["status"].isin(["arrested", "executed"])
+    panels = pd.DataFrame(
+        {"snapshot": [0, 1, 2], "month": ["1950-01", "1951-01", "1952-01"], "title": list("xyz")}
+    )
+    edges = pd.DataFrame({"source": [0, 1, 2, 0], "target": [1, 2, 3, 3], "weight": 1.0})
+    return NetworkSnapshots(spec, seed=1, replicate=0, panels=panels, nodes=nodes, edges=edges)
+
+
+def test_filmstrip_one_panel_per_snapshot_fixed_layout(tmp_path, tiny):
     fig = Figure(figsize=(8, 3), layout="constrained")
-    plots.plot_network_filmstrip(tiny, seed=1, years=[1950, 1952, 1954], fig=fig)
-    panels = [ax for ax in fig.axes if ax.collections]
-    assert len(panels) == 3
-    first, last = (ax.collections[-1].get_offsets() for ax in (panels[0], panels[-1]))
-    # nodes shown in both keep their positions: the layout is computed once
-    common = {tuple(p) for p in np.asarray(first)} & {tuple(p) for p in np.asarray(last)}
-    assert len(common) == len(np.asarray(first))
-    assert "Core" in [t.get_text() for t in fig.legends[0].get_texts()]
-    assert is_png(png(fig, tmp_path / "film.png"))
+    axes = plots.plot_network_filmstrip(snapshots(tiny), fig)
+    assert len(axes) == 3
+    points = [np.asarray(ax.collections[-1].get_offsets()) for ax in axes]
+    assert [len(p) for p in points] == [4, 4, 3]  # the pending cadre is not drawn
+    assert np.array_equal(points[0], points[1])  # one layout for every panel
+    alphas = [ax.collections[-1].get_facecolors()[:, 3] for ax in axes]
+    assert alphas[0] == pytest.approx([0.95] * 4)
+    assert alphas[1] == pytest.approx([0.95, 0.15, 0.95, 0.95])  # the purged cadre fades
+    assert [len(ax.collections[0].get_segments()) for ax in axes] == [4, 4, 2]
+    assert [ax.get_title() for ax in axes] == ["x\n4 in office", "y\n3 in office", "z\n2 in office"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Core" in legend and any(t.startswith("purged (arrested") for t in legend)
 
 
-def test_filmstrip_default_years_and_bad_years(tiny):
-    snapshots = plots.network_snapshots(tiny, seed=1)
-    assert next(t for t, _ in snapshots).endswith("(start)")
-    assert len(snapshots) == 1 + 3 + 1  # start, Jan 1951-1953, end
-    with pytest.raises(ValueError, match="1990"):
-        plots.network_snapshots(tiny, seed=1, years=[1990])
+def test_save_network_figure_sizes_the_figure_to_its_panels(tmp_path, tiny):
+    path = plots.save_network_figure(snapshots(tiny), tmp_path / "film.png")
+    height, width = imread(path).shape[:2]
+    assert (width, height) == (3 * 3 * plots.DPI, round(3.8 * plots.DPI))
 
 
 # --------------------------------------------------------------------------- counterfactual
 
 
-def test_counterfactual_solid_and_dashed_curves_with_p_values(tmp_path, tiny):
-    base = run_ensemble(tiny, replicates=6, seed=1)
-    other = run_ensemble(tiny, replicates=6, seed=2)
+def test_counterfactual_solid_and_dashed_curves_with_p_values(minimal_scenario):
+    base = synthetic_results(minimal_scenario, seed=1)
+    other = synthetic_results(minimal_scenario, runs=8, seed=2, falls={})  # blues never fall
     ax = plots.plot_counterfactual(base, other, ax=new_axes((8, 5)))
     styles = [line.get_linestyle() for line in ax.lines if line.get_linestyle() in ("-", "--")]
-    assert styles.count("-") == styles.count("--") == 3
+    assert styles.count("-") == styles.count("--") == 2
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert sum("log-rank p" in label for label in labels) == 3
+    assert labels[0] == "Reds (log-rank p = 1.000)"  # never eliminated in either
+    blues_p = float(labels[1].removeprefix("Blues (log-rank p = ").removesuffix(")"))
+    assert 0 < blues_p < 0.2
+    assert labels[2:] == ["mini (baseline)", "mini (counterfactual)"]
     assert "different seeds" in ax.get_title(loc="left")
-    assert is_png(png(ax.figure, tmp_path / "cf.png"))
 
-    one = plots.plot_counterfactual(base, base, faction="clients", ax=new_axes())
+    one = plots.plot_counterfactual(base, base, faction="blues", ax=new_axes())
     assert "same seeds" in one.get_title(loc="left")
     assert sum("log-rank" in t.get_text() for t in one.get_legend().get_texts()) == 1
+    dashed = next(line for line in one.lines if line.get_linestyle() == "--")
+    assert min(dashed.get_ydata()) == pytest.approx(0.5)
 
 
 def test_cli_plot_network_reruns_the_first_replicate(tmp_path, tiny):

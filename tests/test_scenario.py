@@ -31,6 +31,7 @@ from factions.scenario import (
     scenario_hash,
 )
 from factions.scenario.load import deep_merge
+from factions.scenario.load import validate as validate_document
 from factions.scenario.render import to_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -514,3 +515,13 @@ def test_to_toml_round_trips_through_tomllib(document):
 def test_to_toml_round_trips_the_resolved_korea_scenario():
     data = load_scenario("korea-1945").model_dump(mode="json", exclude_none=True)
     assert tomllib.loads(to_toml(data)) == data
+
+
+def test_an_event_label_is_short_and_optional(korea_document):
+    war = korea_document["events"]["korean_war"]
+    assert validate_document(korea_document).events["korean_war"].label == war["label"]
+    del war["label"]
+    assert validate_document(korea_document).events["korean_war"].label == ""
+    war["label"] = "x" * 41
+    with pytest.raises(ScenarioValidationError, match="label"):
+        validate_document(korea_document)

@@ -47,11 +47,11 @@ def test_membership_matches_a_full_scan(slots: int, steps: list[tuple[str, int]]
 
 
 def test_indoctrination_touches_only_slots_in_use():
-    from factions.mechanisms.loyalty import _indoctrinate
+    from factions.kernels import indoctrinate
 
     members = Membership.empty(10, scale=1, n_factions=N_FACTIONS)
     members.add(np.zeros(4, dtype=np.int8), 0.25)
-    _indoctrinate(members.loyalty, members.used, 0.5)
+    indoctrinate(members.loyalty, members.used, 0.5)
     assert members.used == 4
     assert (members.loyalty[:4] == np.float32(0.625)).all()
     assert (members.loyalty[4:] == 0).all()

@@ -150,8 +150,8 @@ class TestChallengeHazard:
 
     def test_opening_term(self):
         model = self.ready()
-        model.factions.opening_until[LOCALS] = model.month
-        assert challenge.hazard(model)[LOCALS] == pytest.approx(self.expected(model, 1.0))
+        model.factions.open(model.month, model.month, np.array([0.0, 0.0, 0.7]))
+        assert challenge.hazard(model)[LOCALS] == pytest.approx(self.expected(model, 0.7))
 
     def test_capacity_term(self):
         model = self.ready({"mechanisms.challenge.decisiveness": 2.0})
@@ -254,11 +254,10 @@ class TestSuspicion:
         suspect = min(1.0, (1 - loyalty) / 0.5)
         factor = 1 - 0.8 + 0.8 * suspect
         assert purge.suspicion(model)[LOCALS] == pytest.approx(factor)
-        hazard, found = purge.launch_hazard(model)
-        assert found
+        hazard = purge.launch_hazard(model)
         p = model.spec.mechanisms.purge
         protection = model.protection_of_faction()[LOCALS]
-        scale = p.launch_rate * purge.feasibility(model)
+        scale = p.launch_rate * purge.feasibility(model)[LOCALS]
         assert hazard[LOCALS] == pytest.approx(scale * (1 - protection) * factor)
         assert hazard[CORE] == -1.0
 
@@ -313,9 +312,15 @@ def outcome(overrides: tuple[tuple[str, Any], ...] = ()) -> list[tuple]:
         ("mechanisms.threat.enabled", False),
         ("mechanisms.challenge.spontaneous", 0.0),
         ("mechanisms.coalition.preempt", False),
-        ("mechanisms.purge.suspicion", 0.0),
         ("mechanisms.cooptation.bandwagon", 0.0),
     ],
 )
 def test_each_rule_changes_outcomes_when_switched(switch):
     assert outcome((switch,)) != outcome()
+
+
+def test_suspicion_changes_outcomes_for_a_loyal_faction():
+    # korea-1945's targets are disloyal (mean loyalty below 0.5: suspicion 1 either way), so the
+    # rule shows with a loyal Yan'an faction
+    loyal = ("factions.yanan.loyalty.mean", 0.8)
+    assert outcome((loyal, ("mechanisms.purge.suspicion", 0.0))) != outcome((loyal,))

@@ -27,17 +27,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from factions.calendar import parse_month
+from factions.calendar import month_index, parse_month
 from factions.errors import ExperimentError
 from factions.experiment.designs import Design
 from factions.experiment.spec import Outputs
 
 log = logging.getLogger(__name__)
-
-
-def _month_index(dates: pd.Series) -> pd.Series:
-    """Calendar month index (``year * 12 + month - 1``) of timestamps; NaT stays missing."""
-    return (dates.dt.year * 12 + dates.dt.month - 1).astype("Int64")
 
 
 def survival_column(faction: str, date: str) -> str:
@@ -55,7 +50,7 @@ def run_outputs(
     ok = runs[runs["status"] == "ok"][["run_id", "point", "replicate"]]
     table = ok.set_index("run_id")
     wanted = outputs.factions or list(faction_ids)
-    f = factions.assign(month=_month_index(factions["eliminated_at"]))
+    f = factions.assign(month=month_index(factions["eliminated_at"]))
     for fid in wanted:
         mine = f[f["faction"] == fid].set_index("run_id").reindex(table.index)
         for date in outputs.survival:
@@ -215,14 +210,13 @@ def compare_points(
 
 
 def _paired_row(point: int, column: str, paired: pd.DataFrame, confidence: float) -> dict:
-    from scipy import stats
+    from factions.paired import t_interval  # imports lifelines: only when comparing
 
     a, b = paired[f"{column}_a"].to_numpy(), paired[f"{column}_b"].to_numpy()
     n = len(a)
     d = b - a
-    se = d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    se, half = t_interval(d, confidence)
     se_ind = np.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n) if n > 1 else np.nan
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * se if n > 1 else np.nan
     return {
         "point": point,
         "output": column,

@@ -41,8 +41,7 @@ def opening(model: FactionModel) -> np.ndarray:
     level = np.zeros(model.n_factions)
     if model.leader_absent:
         level[:] = 1.0
-    level[model.factions.opening_until >= model.month] = 1.0
-    return level
+    return np.maximum(level, model.factions.opening(model.month))
 
 
 def contest_odds(side: float, camp: float, decisiveness: float) -> float:

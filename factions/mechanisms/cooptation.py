@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
 from factions.mechanisms.threat import threat
 
 if TYPE_CHECKING:
@@ -43,32 +42,13 @@ def coopt(model: FactionModel) -> None:
 
 
 def switch_chances(model: FactionModel) -> tuple[np.ndarray, np.ndarray]:
-    """The cadres who may switch this month and each one's probability (the module's rule)."""
+    """The rival cadres in office whose loyalty exceeds the threshold, and each one's monthly
+    probability of switching (the rule of the module docstring)."""
     p = model.spec.mechanisms.cooptation
     cadres = model.cadres
-    return _candidates(
-        cadres.in_office(),
-        cadres.faction,
-        cadres.loyalty,
-        model.leader.faction,
-        p.threshold,
-        p.rate * (1.0 - p.bandwagon + p.bandwagon * threat(model)),
-    )
-
-
-@kernel
-def _candidates(office, faction, loyalty, leader_faction, threshold, rate):
-    """Rival cadres in office whose loyalty exceeds ``threshold``, and each one's monthly
-    probability of switching: its faction's ``rate`` times its excess over ``threshold`` as a
-    share of ``1 - threshold``."""
-    n = office.shape[0]
-    candidates = np.empty(n, dtype=np.int64)
-    chance = np.empty(n)
-    scale = max(1e-9, 1.0 - threshold)
-    k = 0
-    for i in range(n):
-        if office[i] and faction[i] != leader_faction and loyalty[i] > threshold:
-            candidates[k] = i
-            chance[k] = rate[faction[i]] * ((loyalty[i] - threshold) / scale)
-            k += 1
-    return candidates[:k], chance[:k]
+    rival = cadres.in_office() & (cadres.faction != model.leader.faction)
+    candidates = np.flatnonzero(rival & (cadres.loyalty > p.threshold))
+    rate = p.rate * (1.0 - p.bandwagon + p.bandwagon * threat(model))
+    # the chance grows with the excess over the threshold, as a share of what is above it
+    excess = (cadres.loyalty[candidates] - p.threshold) / max(1e-9, 1.0 - p.threshold)
+    return candidates, rate[cadres.faction[candidates]] * excess

@@ -4,7 +4,8 @@ A standing faction is eliminated in the first month in which both hold: its cadr
 at most ``max(max_active_cadres, max_active_share * peak)`` (``peak`` its largest number in
 office so far) and it holds at most ``max_seats`` central-committee seats. Elimination is
 absorbing; a faction still standing at the horizon is right-censored, never "eliminated at the
-end".
+end". Each end has one cause (purged, exiled, absorbed), the commonest among the fates of the
+faction's own cadres who have left it (:func:`factions.state.end_cause`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.compiled import kernel
-from factions.state import NOT_YET
+from factions.state import NOT_YET, EndCause, end_cause, fates
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -25,10 +26,11 @@ def check(model: FactionModel) -> None:
     rule this month."""
     rule = model.spec.elimination
     cadres = model.cadres
+    factions = model.factions
     office = cadres.office_counts(model.n_factions)
+    factions.raise_peak(office)
     seats = np.empty(model.n_factions, dtype=np.int64)
     gone = np.empty(model.n_factions, dtype=np.bool_)
-    factions = model.factions
     if not _apply_rule(
         factions.eliminated_at,
         office,
@@ -44,8 +46,22 @@ def check(model: FactionModel) -> None:
     ):
         return
     for f in np.flatnonzero(gone):
-        factions.eliminate(f, model.month)
-        model.log("elimination", int(f), None, f"{office[f]} cadres, {seats[f]} seats left")
+        cause = cause_of_end(model, int(f))
+        factions.eliminate(f, model.month, cause)
+        model.log(
+            "elimination",
+            int(f),
+            None,
+            f"{office[f]} cadres, {seats[f]} seats left; {cause.name.lower()}",
+        )
+
+
+def cause_of_end(model: FactionModel, faction: int) -> EndCause:
+    """The cause of ``faction``'s end now: :func:`factions.state.end_cause` of the fates of the
+    cadres it started with or received in a merger (those who have entered the party)."""
+    cadres = model.cadres
+    mine = (cadres.origin == faction) & (cadres.entered != NOT_YET)
+    return end_cause(fates(cadres.status[mine], cadres.faction[mine], cadres.origin[mine]))
 
 
 @kernel
@@ -62,16 +78,15 @@ def _apply_rule(
     seats,
     gone,
 ):
-    """The elimination rule of the module docstring: raises ``peak`` to ``office`` (cadres in
-    office per faction) in place, fills ``seats`` (seats held by cadres in office) and ``gone``
-    (standing factions that meet the rule), and returns whether any faction is gone."""
+    """The elimination rule of the module docstring, in one pass (it runs every month): fills
+    ``seats`` (seats held by cadres in office) and ``gone`` (standing factions that meet the
+    rule, given their ``peak`` in office), and returns whether any faction is gone."""
     seats[:] = 0
     for i in range(faction.shape[0]):
         if seat[i] and in_office[i]:
             seats[faction[i]] += 1
     any_gone = False
     for f in range(office.shape[0]):
-        peak[f] = max(peak[f], office[f])
         limit = max(max_active_cadres, max_active_share * peak[f])
         standing = eliminated_at[f] == NOT_YET
         gone[f] = standing and office[f] <= limit and seats[f] <= max_seats

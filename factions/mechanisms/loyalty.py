@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
+from factions import kernels
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -31,28 +31,12 @@ NO_NOISE = np.zeros(0)  # the cadre kernel's shocks when ``noise`` is zero (noth
 
 def mean_loyalty(model: FactionModel) -> np.ndarray:
     """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
-    cadres = model.cadres
-    means = np.empty(model.n_factions)
-    _mean_loyalty(means, cadres.loyalty, cadres.faction, cadres.in_office())
-    return means
-
-
-@kernel
-def _mean_loyalty(means, loyalty, faction, office):
-    """Fill ``means`` with each faction's mean loyalty over its cadres in office, 1 for a faction
-    without any (the sums run in cadre order, as ``np.bincount``'s)."""
-    sums = np.zeros(means.shape[0])
-    counts = np.zeros(means.shape[0])
-    for i in range(faction.shape[0]):
-        if office[i]:
-            sums[faction[i]] += loyalty[i]
-            counts[faction[i]] += 1.0
-    for f in range(means.shape[0]):
-        means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
+    return kernels.mean_loyalty(*model.cadres.arrays, model.n_factions)
 
 
 def update_cadres(model: FactionModel) -> None:
-    """One month of cadre loyalty (the rule above; the arithmetic in :func:`_step_cadres`)."""
+    """One month of cadre loyalty (the rule above; the arithmetic in
+    :func:`factions.kernels.step_cadres`)."""
     p = model.spec.mechanisms.loyalty
     if not p.enabled:
         return
@@ -61,76 +45,14 @@ def update_cadres(model: FactionModel) -> None:
     pull_up = p.charisma_pull * leader.charisma * model.factions.legitimacy[leader.faction]
     pull_up += p.indoctrination
     shocks = model.rng.standard_normal(cadres.n) if p.noise > 0 else NO_NOISE
-    ties = model.ties
-    _step_cadres(
-        cadres.loyalty,
-        cadres.faction,
-        cadres.in_office(),
-        ties.src,
-        ties.dst,
-        ties.weight,
-        p.faction_pull,
+    kernels.step_cadres(
+        *cadres.arrays,
+        *model.ties,
         model.factions.cohesion,
         model.encouragement_of_faction(),
-        pull_up,
-        p.network_pull,
-        p.noise,
+        *kernels.LoyaltyRule(pull_up, p.faction_pull, p.network_pull, p.noise),
         shocks,
     )
-
-
-@kernel
-def _step_cadres(
-    loyalty,
-    faction,
-    office,
-    src,
-    dst,
-    weight,
-    faction_pull,
-    cohesion,
-    encouragement,
-    pull_up,
-    network_pull,
-    noise,
-    shocks,
-):
-    """One month of cadre loyalty, in place (the rule is in the module docstring).
-
-    Means are over cadres in office: the faction mean (zero for a faction without any) and the
-    tie-weighted mean of one's ties (one's own loyalty without any). Only cadres in office move.
-    """
-    n = loyalty.shape[0]
-    n_factions = cohesion.shape[0]
-    sums = np.zeros(n_factions)
-    counts = np.zeros(n_factions)
-    for i in range(n):
-        if office[i]:
-            sums[faction[i]] += loyalty[i]
-            counts[faction[i]] += 1.0
-    strength = np.zeros(n)
-    tie_sum = np.zeros(n)
-    for k in range(src.shape[0]):
-        s = src[k]
-        if office[s]:
-            strength[dst[k]] += weight[k]
-            tie_sum[dst[k]] += weight[k] * loyalty[s]
-    for i in range(n):
-        if not office[i]:
-            continue
-        x = loyalty[i]
-        f = faction[i]
-        mean = sums[f] / counts[f] if counts[f] > 0 else 0.0
-        tie_mean = tie_sum[i] / strength[i] if strength[i] > 0 else x
-        delta = (
-            pull_up * (1.0 - x)
-            + faction_pull * cohesion[f] * (mean - x)
-            + network_pull * (tie_mean - x)
-            - encouragement[f] * x
-        )
-        if shocks.shape[0]:
-            delta += noise * shocks[i]
-        loyalty[i] = min(max(x + delta, 0.0), 1.0)
 
 
 def update_members(model: FactionModel) -> None:
@@ -140,21 +62,7 @@ def update_members(model: FactionModel) -> None:
     if not p.enabled:
         return
     members = model.members
-    _indoctrinate(members.loyalty, members.used, p.indoctrination)
-
-
-@kernel
-def _indoctrinate(loyalty, used, rate):
-    """``loyalty[:used] += rate * (1 - loyalty[:used])`` in one pass, in place.
-
-    No clipping is needed: for loyalty and rate in [0, 1] the float32 result stays in [0, 1]
-    (``1 - loyalty`` is exact above 1/2 and rounds to within half an ulp below it, so the sum
-    never rounds above 1).
-    """
-    one = np.float32(1.0)
-    rate = np.float32(rate)
-    for i in range(used):
-        loyalty[i] += rate * (one - loyalty[i])
+    kernels.indoctrinate(members.loyalty, members.used, p.indoctrination)
 
 
 def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
@@ -162,31 +70,13 @@ def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
     p = model.spec.mechanisms.loyalty
     if not p.enabled or p.fear == 0 or len(arrested) == 0:
         return
-    ties = model.ties
-    _fear(model.cadres.loyalty, arrested, ties.src, ties.dst, ties.weight, p.fear)
+    kernels.fear(model.cadres.loyalty, arrested, *model.ties, p.fear)
 
 
-@kernel
-def _fear(loyalty, arrested, src, dst, weight, fear):
-    """Each cadre loses ``fear * share * loyalty``, ``share`` the part of its tie weight that
-    goes to the ``arrested`` (at most 1; 0 without ties), in place."""
-    n = loyalty.shape[0]
-    hit = np.zeros(n)
-    hit[arrested] = 1.0
-    lost = np.zeros(n)
-    strength = np.zeros(n)
-    for k in range(src.shape[0]):
-        lost[dst[k]] += weight[k] * hit[src[k]]
-        strength[dst[k]] += weight[k]
-    for i in range(n):
-        share = lost[i] / strength[i] if strength[i] > 0 else 0.0
-        x = loyalty[i]
-        loyalty[i] = min(max(x - fear * min(share, 1.0) * x, 0.0), 1.0)
-
-
-def ideological_shock(model: FactionModel, factions: np.ndarray, magnitude: float) -> None:
-    """A shock to the leader's legitimacy among the cadres of ``factions`` (e.g. the 1956
-    denunciation of Stalin's personality cult): each loses ``magnitude`` of its loyalty."""
+def ideological_shock(model: FactionModel, magnitude: np.ndarray) -> None:
+    """A shock to the leader's legitimacy (e.g. the 1956 denunciation of Stalin's personality
+    cult): each cadre in office loses the share ``magnitude[f]`` of its loyalty, ``f`` its
+    faction (the event's magnitude times the faction's reach)."""
     cadres = model.cadres
-    hit = np.isin(cadres.faction, factions) & cadres.in_office()
-    cadres.loyalty[hit] *= 1.0 - magnitude
+    hit = cadres.in_office()
+    cadres.loyalty[hit] *= 1.0 - magnitude[cadres.faction[hit]]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from factions.compiled import kernel
+from factions import kernels
 from factions.scenario.mechanisms import PowerParams
 
 if TYPE_CHECKING:
@@ -40,20 +40,14 @@ def patron_backing(model: FactionModel) -> np.ndarray:
 
 def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
-    cadres = model.cadres
     raw = np.empty((len(COMPONENTS), model.n_factions))
-    members = model.members
-    _fill_components(
+    kernels.fill_components(
+        *model.cadres.arrays,
         raw,
-        cadres.faction,
-        cadres.in_office(),
-        cadres.military,
-        cadres.seat,
         model.regime.army_control,
         model.leader.faction,
         model.factions.legitimacy,
-        members.entries,
-        members.scale,
+        model.members.counts(),
     )
     raw[2] = model.patron_term(model.patrons.presence)
     return raw
@@ -83,65 +77,7 @@ def faction_power(model: FactionModel) -> Power:
     standing = model.standing
     if not model.spec.mechanisms.power.enabled:  # ablation: every standing faction equally strong
         return Power(standing / standing.sum(), raw)
-    return Power(_shares(raw, standing, model.power_weights), raw)
-
-
-@kernel
-def _fill_components(
-    raw,
-    faction,
-    office,
-    military,
-    seat,
-    control,
-    leader,
-    legitimacy,
-    entries,
-    scale,
-):
-    """Fill the rows of ``raw`` (``COMPONENTS`` order) but patron backing: armed force of the
-    cadres in office after army control, their seats, legitimacy, members in persons."""
-    raw[:2] = 0.0
-    for i in range(faction.shape[0]):
-        if office[i]:
-            raw[0, faction[i]] += military[i]
-            raw[1, faction[i]] += seat[i]
-    total = 0.0
-    for f in range(raw.shape[1]):
-        total += raw[0, f]
-    own = raw[0, leader]
-    for f in range(raw.shape[1]):
-        raw[0, f] *= 1.0 - control
-        raw[3, f] = legitimacy[f]
-        raw[4, f] = entries[f] * scale
-    raw[0, leader] = own + control * (total - own)
-
-
-@kernel
-def _shares(raw, standing, weights):
-    """Weighted sum, in ``COMPONENTS`` order, of each usable component's shares among the
-    standing factions, normalised to 1 (equal shares when no component is usable).
-
-    A plain loop on purpose: a BLAS product would round differently on different CPUs.
-    """
-    n_components, n = raw.shape
-    gamma = np.zeros(n)
-    usable = False
-    for c in range(n_components):
-        total = 0.0
-        for f in range(n):
-            total += raw[c, f] * standing[f]
-        if total > 0 and weights[c] > 0:
-            usable = True
-            for f in range(n):
-                gamma[f] += weights[c] * (raw[c, f] * standing[f] / total)
-    if not usable:
-        for f in range(n):
-            gamma[f] = 1.0 if standing[f] else 0.0
-    total = 0.0
-    for f in range(n):
-        total += gamma[f]
-    return gamma / total
+    return Power(kernels.power_shares(raw, standing, model.power_weights), raw)
 
 
 def grow_legitimacy(model: FactionModel) -> None:

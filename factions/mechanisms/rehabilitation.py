@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions.compiled import kernel
 from factions.state import Status
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ def rehabilitate(model: FactionModel) -> None:
     if not p.enabled or p.rate == 0:
         return
     cadres = model.cadres
-    purged = _demoted_or_exiled(cadres.status)
+    purged = np.flatnonzero((cadres.status == Status.DEMOTED) | (cadres.status == Status.EXILED))
     if len(purged) == 0:
         return
     chosen = purged[model.rng.random(len(purged)) < p.rate]
@@ -37,15 +36,3 @@ def rehabilitate(model: FactionModel) -> None:
     cadres.loyalty[chosen] = np.maximum(cadres.loyalty[chosen], p.loyalty)
     for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
         model.log("rehabilitation", f, i, "returned to office")
-
-
-@kernel
-def _demoted_or_exiled(status):
-    """Indices of the cadres who may be rehabilitated: demoted or exiled."""
-    purged = np.empty(status.shape[0], dtype=np.int64)
-    k = 0
-    for i in range(status.shape[0]):
-        if status[i] == Status.DEMOTED or status[i] == Status.EXILED:
-            purged[k] = i
-            k += 1
-    return purged[:k]

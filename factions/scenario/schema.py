@@ -72,6 +72,15 @@ class Faction(_Strict):
         0.0, description="Relative share of the rank-and-file membership leaning to this faction."
     )
     notables: list[Notable] = Field(default_factory=list, max_length=200)
+    portfolio: dict[Identifier, Probability] = Field(
+        default_factory=dict,
+        max_length=50,
+        description=(
+            "Share of each domain's offices the faction held at the start (domain -> share in "
+            "[0, 1]; domains are free names such as 'war', 'economy', 'south'). A setback in a "
+            "domain blames the factions holding it in proportion to their shares."
+        ),
+    )
 
 
 class Leader(_Strict):
