@@ -33,6 +33,7 @@ class FactionState:
     patron_affinity: np.ndarray  # float in [0, 1], 0 without a patron
     eliminated_at: np.ndarray  # int, month of elimination
     peak_active: np.ndarray  # int, the most cadres in office so far
+    peak_power: np.ndarray  # float, the highest power share so far
     campaign_until: np.ndarray  # int, last month of the purge campaign against the faction
     halted_until: np.ndarray  # int, last month of a patron's halt of purges against it
     exposed_until: np.ndarray  # int, last month of exposure after a failed challenge
@@ -59,6 +60,7 @@ class FactionState:
             patron_affinity=np.array([f.patron_affinity if f.patron else 0.0 for f in factions]),
             eliminated_at=np.full(n, NOT_YET),
             peak_active=np.zeros(n, dtype=np.int64),
+            peak_power=np.zeros(n),
             campaign_until=np.full(n, NOT_YET),
             halted_until=np.full(n, NOT_YET),
             exposed_until=np.full(n, NOT_YET),
@@ -99,6 +101,10 @@ class FactionState:
     def raise_peak(self, office: np.ndarray) -> None:
         """Raise each faction's peak in office to ``office`` (cadres in office now)."""
         np.maximum(self.peak_active, office, out=self.peak_active)
+
+    def raise_peak_power(self, power: np.ndarray) -> None:
+        """Raise each faction's peak power share to ``power`` (its share now)."""
+        np.maximum(self.peak_power, power, out=self.peak_power)
 
     def eliminate(self, faction: int, month: int, cause: EndCause) -> None:
         """Eliminate the faction (absorbing) by ``cause``; the coalition must be recomputed."""

@@ -84,7 +84,7 @@ def describe(p: object) -> str:
     """A one-line statement of a pattern."""
     if p.description:
         return p.description
-    fields = p.model_dump(exclude={"kind", "description", "source", "min_pass_rate"})
+    fields = p.model_dump(exclude={"kind", "description", "source", "min_pass_rate", "role"})
     return f"{p.kind}: " + ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
 
 

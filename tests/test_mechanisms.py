@@ -396,7 +396,11 @@ class TestCoalition:
         coalition.update_coalition(model)
         powers = {fid: float(model.power[i]) for i, fid in enumerate(model.faction_ids)}
         expected = ruling_coalition(powers, 0.5, must_include="core")
-        chosen = set(model.faction_ids) if expected is None else expected
+        if expected is None:  # pre-emption: all but the strongest rival of the leaderless one
+            rivals = ruling_coalition(powers, 0.5) - {"core"}
+            strongest = max(sorted(rivals), key=lambda f: powers[f])
+            expected = set(model.faction_ids) - {strongest}
+        chosen = expected
         got = {model.faction_ids[i] for i in np.flatnonzero(model.in_coalition)}
         assert got == chosen
 
@@ -408,8 +412,8 @@ class TestCoalition:
         assert purge.targets(model).tolist() == [False, True, True]
         assert events(model, "coalition")
 
-    def test_near_equal_factions_rule_together(self):
-        model = make()
+    def test_near_equal_factions_rule_together_without_preemption(self):
+        model = make({"mechanisms.coalition.preempt": False})
         model.power = np.array([0.34, 0.33, 0.33])
         coalition.update_coalition(model)
         assert model.in_coalition.all()
@@ -549,7 +553,11 @@ class TestPurgeLaunch:
         def launches(exposed: bool) -> int:
             model = make(
                 PURGE_SURE
-                | {"mechanisms.purge.launch_rate": 0.1, "mechanisms.challenge.exposure": 4.0},
+                | {
+                    "mechanisms.purge.launch_rate": 0.1,
+                    "mechanisms.challenge.exposure": 4.0,
+                    "mechanisms.purge.suspicion": 0.0,  # 400 scapegoats empty the faction
+                },
                 seed=int(exposed),
             )
             target_only(model, LOCALS)
@@ -813,6 +821,8 @@ CHALLENGE_SURE = {
     "mechanisms.challenge.rate": 1.0,
     "mechanisms.challenge.loyalty_threshold": 0.5,
     "mechanisms.challenge.spontaneous": 0.0,
+    "mechanisms.challenge.capacity": 0.0,
+    "mechanisms.threat.target": 1.0,
 }
 
 
@@ -1208,7 +1218,13 @@ class TestRehabilitation:
 
 class TestCooptation:
     def test_only_above_the_threshold(self):
-        model = make({"mechanisms.cooptation.rate": 1.0, "mechanisms.cooptation.threshold": 0.6})
+        model = make(
+            {
+                "mechanisms.cooptation.rate": 1.0,
+                "mechanisms.cooptation.threshold": 0.6,
+                "mechanisms.cooptation.bandwagon": 0.0,
+            }
+        )
         c = model.cadres
         rivals = np.concatenate([members_of(model, CLIENTS), members_of(model, LOCALS)])
         c.loyalty[rivals] = np.where(np.arange(len(rivals)) % 2 == 0, 1.0, 0.6)
@@ -1226,7 +1242,11 @@ class TestCooptation:
         switched = total = 0
         for seed in range(20):
             model = make(
-                {"mechanisms.cooptation.rate": 0.5, "mechanisms.cooptation.threshold": 0.6},
+                {
+                    "mechanisms.cooptation.rate": 0.5,
+                    "mechanisms.cooptation.threshold": 0.6,
+                    "mechanisms.cooptation.bandwagon": 0.0,
+                },
                 seed,
             )
             rivals = np.concatenate([members_of(model, CLIENTS), members_of(model, LOCALS)])

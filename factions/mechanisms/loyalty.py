@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 NO_NOISE = np.zeros(0)  # the cadre kernel's shocks when ``noise`` is zero (nothing is drawn)
 
 
+def mean_loyalty(model: FactionModel) -> np.ndarray:
+    """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
+    return kernels.mean_loyalty(*model.cadres.arrays, model.n_factions)
+
+
 def update_cadres(model: FactionModel) -> None:
     """One month of cadre loyalty (the rule above; the arithmetic in
     :func:`factions.kernels.step_cadres`)."""

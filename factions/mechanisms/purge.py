@@ -5,10 +5,15 @@
   *established* leader, whose own faction's power share has passed the threshold beyond which
   rivals' threats stop being credible (Svolik 2012, *The Politics of Authoritarian Rule*, ch. 3).
   The monthly hazard is ``launch_rate * max(pretext, blame, established)``, reduced by the
-  target's patron protection and multiplied after a failed challenge. A setback in a domain
-  (war, the southern underground, ...) is a pretext only against the factions that held its
-  offices (``blame``, per faction, in proportion to their portfolio share; never the leader's
-  own faction: Svolik 2012 on scapegoating). The leader launches nothing while abroad.
+  target's patron protection, scaled by its *suspicion* and multiplied after a failed challenge.
+  A setback in a domain (war, the southern underground, ...) is a pretext only against the
+  factions that held its offices (``blame``, per faction, in proportion to their portfolio
+  share; never the leader's own faction: Svolik 2012 on scapegoating). Suspicion is
+  ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))`` with ``loyalty``
+  the target's mean cadre loyalty: the leader's threat assessment weighs disloyalty as well as
+  power, so a loyal faction outside the coalition is purged less (Wintrobe 1998 on the
+  dictator's uncertainty about loyalty; Svolik 2012, ch. 3). The leader launches nothing while
+  abroad.
 * **Spread.** A campaign opens by arresting a scapegoat, the target's most prominent cadre, and
   then spreads: every month each cadre of the target is arrested with probability
   ``direct_arrest``, and anyone with ties to the recently arrested with probability
@@ -112,20 +117,40 @@ def launch_campaigns(model: FactionModel) -> None:
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
+    hazard = launch_hazard(model)
+    if not (hazard >= 0).any():
+        return
+    draws = model.rng.random(model.n_factions).tolist()
+    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
+        if draw < h:
+            start_campaign(model, f)
+
+
+def launch_hazard(model: FactionModel) -> np.ndarray:
+    """Each faction's monthly launch hazard: ``launch_rate * feasibility * (1 - protection) *
+    suspicion * exposure`` (``exposure`` only while exposed by a failed challenge) for targets
+    with no campaign running or halted, and -1 (below any draw) for the others."""
+    p = model.spec.mechanisms.purge
     month = model.month
     factions = model.factions
     scale = p.launch_rate * feasibility(model)
     candidate = targets(model) & (factions.campaign_until < month) & (factions.halted_until < month)
     if not candidate.any():
-        return
+        return np.full(model.n_factions, -1.0)
     exposure = np.where(
         factions.exposed_until >= month, model.spec.mechanisms.challenge.exposure, 1.0
     )
-    hazard = np.where(candidate, scale * (1.0 - model.protection_of_faction()) * exposure, -1.0)
-    draws = model.rng.random(model.n_factions).tolist()
-    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
-        if draw < h:
-            start_campaign(model, f)
+    level = scale * (1.0 - model.protection_of_faction()) * suspicion(model) * exposure
+    return np.where(candidate, level, -1.0)
+
+
+def suspicion(model: FactionModel) -> np.ndarray:
+    """Each faction's suspicion in [0, 1], the launch hazard's disloyalty factor (the rule of
+    the module docstring)."""
+    p = model.spec.mechanisms.purge
+    disloyalty = 1.0 - loyalty_mechanism.mean_loyalty(model)
+    suspect = np.minimum(1.0, disloyalty / (1.0 - p.suspect_loyalty))
+    return 1.0 - p.suspicion + p.suspicion * suspect
 
 
 def start_campaign(model: FactionModel, faction: int) -> None:

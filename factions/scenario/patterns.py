@@ -3,6 +3,10 @@
 Each pattern is checked run by run (pass or fail); a pattern holds for an ensemble when its pass
 rate reaches ``min_pass_rate``. Patterns are calibration targets and validation checks, never
 inputs: the model does not read them while it runs.
+
+A pattern may say whether it was used to choose parameter values (``role = "calibration"``) or
+kept out of that choice (``role = "held_out"``), so that held-out pass rates can be reported
+apart (:mod:`factions.robustness`); patterns that say neither are "undeclared".
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ class _Pattern(BaseModel):
     description: str = ""
     source: str = ""
     min_pass_rate: Probability = Field(0.5, description="Share of runs that must pass.")
+    role: Literal["calibration", "held_out"] | None = Field(
+        None,
+        description="Whether parameter values were tuned to this pattern ('calibration') or "
+        "not ('held_out'); unset: undeclared.",
+    )
 
 
 class EliminatedFirst(_Pattern):
