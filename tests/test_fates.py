@@ -187,3 +187,17 @@ def test_cumulative_incidence_with_tied_months_and_no_censoring():
     assert table.loc[("purged", 7), "incidence"] == pytest.approx(0.8)
     assert table.loc[("purged", 3), "incidence"] == 0.0
     assert first["date"].iloc[4] == "2000-05"
+
+
+def test_end_cause_panel_draws_one_line_per_cause_that_occurs():
+    from matplotlib.figure import Figure
+
+    from factions.plots import plot_end_causes
+
+    results = results_with_causes([(2, "purged"), (3, "exiled"), (None, None), (5, "purged")])
+    ax = Figure().subplots()
+    plot_end_causes(results, ax)
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in lines] == ["b: purged", "b: exiled"]
+    purged = lines[0]
+    assert purged.get_ydata()[5] == pytest.approx(0.5) and purged.get_linestyle() == "-"
