@@ -69,12 +69,14 @@ def hazard(model: FactionModel) -> np.ndarray:
     """Each faction's monthly hazard of challenging (the rule of the module docstring); 0 for
     the leader's faction, the loyal and those cooling down after a challenge."""
     p = model.spec.mechanisms.challenge
-    level = p.spontaneous + (1.0 - p.spontaneous) * opening(model)
     loyalty = mean_loyalty(model)
-    odds = solo_odds(model) ** p.capacity if p.capacity else 1.0
-    rate = p.rate * level * threat(model) * (1.0 - loyalty) * odds
     able = (loyalty < p.loyalty_threshold) & (model.factions.challenge_cooldown < model.month)
     able[model.leader.faction] = False
+    if not able.any():  # nobody may challenge: no threat to assess
+        return np.zeros(model.n_factions)
+    level = p.spontaneous + (1.0 - p.spontaneous) * opening(model)
+    odds = solo_odds(model) ** p.capacity if p.capacity else 1.0
+    rate = p.rate * level * threat(model) * (1.0 - loyalty) * odds
     return np.where(able, rate, 0.0)
 
 

@@ -48,6 +48,8 @@ def switch_chances(model: FactionModel) -> tuple[np.ndarray, np.ndarray]:
     cadres = model.cadres
     rival = cadres.in_office() & (cadres.faction != model.leader.faction)
     candidates = np.flatnonzero(rival & (cadres.loyalty > p.threshold))
+    if len(candidates) == 0:  # most months: no threat to assess
+        return candidates, np.zeros(0)
     rate = p.rate * (1.0 - p.bandwagon + p.bandwagon * threat(model))
     # the chance grows with the excess over the threshold, as a share of what is above it
     excess = (cadres.loyalty[candidates] - p.threshold) / max(1e-9, 1.0 - p.threshold)
