@@ -510,7 +510,7 @@ def _calibration_report(result, folder: Path, written: list[Path]) -> None:
 
 @main.group()
 def scenarios() -> None:
-    """List, show, check scenario files, and print their JSON Schema."""
+    """List, show, check, create scenario files, and print their JSON Schema."""
 
 
 @scenarios.command("list")
@@ -530,12 +530,12 @@ def scenarios_list():
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
 @friendly_errors
 def scenarios_show(scenario, overrides, as_json):
-    """Print SCENARIO fully resolved (after `extends` and overrides)."""
+    """Print SCENARIO fully resolved (after `extends` and overrides): itself a valid scenario."""
     from factions.scenario import load_scenario
     from factions.scenario.render import to_toml
 
     spec = load_scenario(scenario, list(overrides))
-    data = spec.model_dump(mode="json", exclude_none=True)
+    data = spec.model_dump(mode="json", exclude_none=True, exclude={"extends"})
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else to_toml(data))
     click.echo(f"# hash: {spec.hash}" if not as_json else "", nl=not as_json)
 
@@ -561,6 +561,24 @@ def scenarios_check(files):
     if failed:
         click.echo(f"{failed} of {len(files)} scenario files invalid", err=True)
         sys.exit(EXIT_USAGE)
+
+
+@scenarios.command("new")
+@click.argument("name")
+@click.option(
+    "--factions",
+    "faction_ids",
+    default="leaders,rivals,outsiders",
+    show_default=True,
+    help="Comma-separated faction ids; the first is the leader's.",
+)
+@friendly_errors
+def scenarios_new(name, faction_ids):
+    """Write NAME.toml: a commented skeleton scenario that checks as written (never overwrites)."""
+    from factions.scenario.skeleton import write_skeleton
+
+    path = write_skeleton(name, [f.strip() for f in faction_ids.split(",")])
+    click.echo(f"wrote {path}; fill it in, then: factions scenarios check {path}")
 
 
 @scenarios.command("schema")

@@ -66,9 +66,46 @@ def run_ensemble(
 ) -> Results:
     """Run ``replicates`` replicates of ``scenario`` and return their tables.
 
-    ``workers`` > 1 runs them on local processes (``None``: one per CPU); ``executor`` accepts any
-    ``concurrent.futures.Executor`` instead (a Dask ``Client.get_executor()`` for instance).
-    ``progress(done, total)`` is called as batches finish. Same scenario and seed, same results.
+    Replicate *i* draws from ``numpy.random.SeedSequence(seed, spawn_key=(i,))``, so the same
+    scenario and seed give the same results on any number of workers, and two scenarios run
+    with the same seed are paired on common random numbers.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A loaded scenario, or a bundled name or path passed to
+        :func:`~factions.scenario.load_scenario`.
+    replicates : int, default 200
+        Number of replicates (at least 1).
+    seed : int, default 0
+        Root seed.
+    overrides : mapping, optional
+        Dotted-path overrides; only with a scenario given by name or path.
+    workers : int or None, default 1
+        Local processes; ``None`` means one per CPU. Ignored when ``executor`` is given.
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the batches on instead (a Dask ``Client.get_executor()``, say).
+    progress : callable, optional
+        Called as ``progress(done, total)`` as batches finish.
+
+    Returns
+    -------
+    Results
+        The ensemble's tables (``runs``, ``factions``, ``timeseries``, ``events``,
+        ``congresses``, ``cadres``) and its manifest.
+
+    Raises
+    ------
+    ValueError
+        ``replicates`` below 1, or ``overrides`` with an already loaded scenario.
+    ScenarioError
+        The scenario named cannot be loaded.
+
+    Examples
+    --------
+    >>> results = run_ensemble("korea-1945", replicates=4, seed=1)
+    >>> sorted(results.factions.columns)[:3]
+    ['duration_months', 'eliminated', 'eliminated_at']
     """
     spec = load_scenario(scenario, overrides) if isinstance(scenario, str) else scenario
     if overrides and not isinstance(scenario, str):

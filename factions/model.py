@@ -87,6 +87,15 @@ class FactionModel(mesa.Model):
         ``Generator``). The same ``spec`` and ``rng`` give the same run.
     check_transitions:
         Verify every status change against :data:`factions.state.LEGAL_TRANSITIONS` (tests).
+
+    Examples
+    --------
+    >>> from factions import load_scenario
+    >>> model = FactionModel(load_scenario("korea-1945"), rng=42)
+    >>> model.date()
+    '1945-09'
+    >>> model.run().date()   # the month after the horizon (1961-12)
+    '1962-01'
     """
 
     def __init__(self, spec: Scenario, rng=None, *, check_transitions: bool = False):
@@ -325,7 +334,16 @@ class FactionModel(mesa.Model):
         self.factions.mark_coalition_stale()
 
     def run(self) -> FactionModel:
-        """Run to the horizon and return ``self`` (for chaining)."""
+        """Run to the horizon and return ``self`` (for chaining).
+
+        Afterwards :meth:`date` is the month after the scenario's ``end``: the last month
+        simulated is ``end``.
+
+        Raises
+        ------
+        RuntimeError
+            From :meth:`step`, never in practice: the loop stops at the horizon.
+        """
         while self.running:
             self.step()
         return self
@@ -333,7 +351,13 @@ class FactionModel(mesa.Model):
     # ------------------------------------------------------------------ views
 
     def date(self) -> str:
-        """The current month as ``'YYYY-MM'``."""
+        """The current month as ``'YYYY-MM'``: the next month :meth:`step` will simulate.
+
+        Returns
+        -------
+        str
+            ``start`` before the first step; the month after ``end`` once the run is over.
+        """
         return format_month(self.month)
 
     def network(self):

@@ -134,7 +134,30 @@ def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
 def compare(
     a: pd.Series, b: pd.Series, test: Literal["t", "sign"] = "t", confidence: float = 0.95
 ) -> Paired:
-    """Paired comparison of two per-replicate outcomes (Series indexed by replicate)."""
+    """Paired comparison of two per-replicate outcomes (Series indexed by replicate).
+
+    Parameters
+    ----------
+    a, b : Series
+        One outcome per replicate (e.g. :func:`months_standing`), of two ensembles run with
+        the same seed; only replicates present in both count.
+    test : {'t', 'sign'}, default 't'
+        Paired t test, or exact sign test (McNemar's test on 0/1 outcomes).
+    confidence : float, default 0.95
+        Level of the t interval of the mean difference.
+
+    Returns
+    -------
+    Paired
+        ``b - a``: means, difference, its interval, and one-sided p-values.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``test``.
+    ExperimentError
+        Fewer than two common replicates.
+    """
     if test not in ("t", "sign"):
         raise ValueError(f"test must be 't' or 'sign', got {test!r}")
     both = pd.concat({"a": a, "b": b}, axis=1, join="inner").dropna()

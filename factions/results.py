@@ -63,7 +63,21 @@ def staged_folder(folder: Path) -> Iterator[Path]:
 
 @dataclass
 class Results:
-    """Tables of one ensemble, with the scenario that produced them."""
+    """Tables of one ensemble, with the scenario that produced them.
+
+    Each table is also an attribute: ``results.runs``, ``results.factions``,
+    ``results.timeseries``, ``results.events``, ``results.congresses``, ``results.cadres``
+    (pandas DataFrames; their columns are listed on the results page of the docs).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The resolved scenario the tables came from.
+    tables : dict of str to DataFrame
+        The tables, by name.
+    manifest : dict
+        Versions, root seed, replicates and the resolved scenario.
+    """
 
     scenario: Scenario
     tables: dict[str, pd.DataFrame]
@@ -92,7 +106,25 @@ class Results:
         raise AttributeError(name)
 
     def save(self, folder: str | Path, summary: dict[str, Any] | None = None) -> Path:
-        """Write the folder atomically; refuse to overwrite a folder that is not a results one."""
+        """Write the tables as Parquet, ``manifest.json`` and ``summary.json``, atomically.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Destination; an existing results folder is replaced.
+        summary : dict, optional
+            The summary to write as ``summary.json`` (see :func:`factions.summary.summarise`).
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        Raises
+        ------
+        ExperimentError
+            ``folder`` exists, is not empty and is not a results folder.
+        """
         folder = Path(folder)
         if folder.exists() and not (folder / "manifest.json").exists() and any(folder.iterdir()):
             raise ExperimentError(
@@ -109,7 +141,22 @@ class Results:
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by :meth:`save`."""
+        """Read a results folder written by :meth:`save`.
+
+        Parameters
+        ----------
+        folder : str or Path
+            A folder written by :meth:`save` or ``factions run``.
+
+        Returns
+        -------
+        Results
+
+        Raises
+        ------
+        ExperimentError
+            The folder has no ``manifest.json`` or misses a table.
+        """
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():

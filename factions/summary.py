@@ -92,7 +92,20 @@ def congress_seats(results: Results) -> pd.DataFrame:
 
 
 def summarise(results: Results) -> dict[str, Any]:
-    """The machine-readable summary written to ``summary.json``."""
+    """The machine-readable summary written to ``summary.json``.
+
+    Parameters
+    ----------
+    results : Results
+        An ensemble.
+
+    Returns
+    -------
+    dict
+        Per faction (eliminated share, first share, median elimination with its interval, the
+        historical date), the elimination orders, challenge statistics, median congress seats
+        and, when the scenario declares patterns, their scores (:func:`factions.validate.score`).
+    """
     orders = elimination_orders(results)
     top, count = orders.most_common(1)[0]
     seats = congress_seats(results)
@@ -117,7 +130,19 @@ def _causes(shares: dict[str, float]) -> str:
 
 
 def render(summary: dict[str, Any]) -> str:
-    """The summary as a plain-text report (what ``factions run`` prints)."""
+    """The summary as a plain-text report (what ``factions run`` prints).
+
+    Parameters
+    ----------
+    summary : dict
+        As returned by :func:`summarise`.
+
+    Returns
+    -------
+    str
+        The report; a pattern that misses its required rate is marked ``MISS``, its pass rate
+        printed precisely enough never to read as meeting the threshold.
+    """
     lines = [f"{summary['scenario']}: {summary['runs']} runs", ""]
     width = max(22, 2 + max(len(row["label"]) for row in summary["factions"]))
     header = (
@@ -146,8 +171,32 @@ def render(summary: dict[str, Any]) -> str:
         lines += ["", "historical patterns (pass rate over runs, 95% interval, required):"]
         for p in summary["patterns"]:
             mark = "ok  " if p["holds"] else "MISS"
+            digits = rate_digits(p["pass_rate"], p["required"])
             lines.append(
-                f"  {mark} {p['description']}: {p['pass_rate']:.0%} "
+                f"  {mark} {p['description']}: {p['pass_rate']:.{digits}%} "
                 f"[{p['ci_low']:.0%}, {p['ci_high']:.0%}] (≥{p['required']:.0%})"
             )
+        if not all(p["holds"] for p in summary["patterns"]):
+            lines.append(MISS_NOTE)
     return "\n".join(lines)
+
+
+MISS_NOTE = (
+    "  MISS: the runs reproduce the pattern less often than required; docs/validation.md\n"
+    "  (historical patterns) explains how patterns are scored and the known misses of korea-1945."
+)
+
+
+def rate_digits(rate: float, required: float, most: int = 6) -> int:
+    """Decimals of a percentage that keep a pass rate on its side of the required rate.
+
+    At 0 decimals 0.495 prints as 50% and reads as meeting ≥50%: add decimals until the printed
+    rate compares with the threshold as the true rate does (49.5%).
+    """
+    if rate != rate:  # NaN: no runs
+        return 0
+    for digits in range(most + 1):
+        shown = round(rate * 100, digits)
+        if (shown >= required * 100) == (rate >= required):
+            return digits
+    return most

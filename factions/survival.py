@@ -65,7 +65,9 @@ def _months_to_text(start_month: int, months: float) -> str | None:
 
 
 def survival_table(results: Results) -> pd.DataFrame:
-    """One row per run × faction: ``duration`` (months since start) and ``observed``.
+    """One row per run × faction: ``run_id``, ``faction``, ``duration``, ``observed``.
+
+    ``duration`` counts months since the scenario's start.
 
     ``observed`` is True only for factions eliminated within the horizon; the others are
     right-censored at :func:`horizon`. Durations are derived from the elimination dates so that
@@ -168,8 +170,24 @@ def kaplan_meier(
 ) -> dict[str, KaplanMeierFitter]:
     """Fitted Kaplan–Meier estimators per faction (months since start), in scenario order.
 
-    ``faction`` restricts the result to one faction; ``alpha`` sets the confidence level of the
-    bands (``1 - alpha``). Each fitter is labelled with the faction's label, for legends.
+    Parameters
+    ----------
+    results : Results
+        An ensemble.
+    faction : str, optional
+        Fit this faction only.
+    alpha : float, default 0.05
+        The bands are ``1 - alpha`` confidence intervals.
+
+    Returns
+    -------
+    dict of str to lifelines.KaplanMeierFitter
+        Fitted estimators by faction id, each labelled with the faction's label (for legends).
+
+    Raises
+    ------
+    ExperimentError
+        ``faction`` is not one of the scenario's factions.
     """
     spec = results.scenario
     if faction is not None:
@@ -240,9 +258,26 @@ def _step_values(frame: pd.DataFrame, times: np.ndarray) -> np.ndarray:
 def survival_at(results: Results, dates: Sequence[str], alpha: float = 0.05) -> pd.DataFrame:
     """Probability that each faction is still standing at the end of each month in ``dates``.
 
-    Returns one row per faction × date with ``survival`` and its ``1 - alpha`` confidence
-    interval. Dates after the scenario's end are refused: survival there is not identified when
-    runs are censored at the horizon.
+    Parameters
+    ----------
+    results : Results
+        An ensemble.
+    dates : sequence of str
+        Months ``'YYYY-MM'``, not after the scenario's end.
+    alpha : float, default 0.05
+        The interval is a ``1 - alpha`` confidence interval.
+
+    Returns
+    -------
+    DataFrame
+        One row per faction × date: ``faction``, ``date``, ``survival``, ``ci_lower``,
+        ``ci_upper``.
+
+    Raises
+    ------
+    ValueError
+        A date after the scenario's end: survival there is not identified when runs are
+        censored at the horizon.
     """
     spec = results.scenario
     months = np.array([parse_month(d) for d in dates], dtype=np.int64)

@@ -98,7 +98,20 @@ def pattern_pass(results: Results) -> pd.DataFrame:
 
 
 def score(results: Results) -> pd.DataFrame:
-    """Per pattern: pass rate, its 95% interval, the required rate, and whether it holds."""
+    """Per pattern: pass rate, its 95% interval, the required rate, and whether it holds.
+
+    Parameters
+    ----------
+    results : Results
+        An ensemble of a scenario that declares ``patterns``.
+
+    Returns
+    -------
+    DataFrame
+        One row per declared pattern: ``pattern`` (index), ``kind``, ``description``,
+        ``pass_rate``, ``ci_low`` and ``ci_high`` (Wilson 95% interval), ``required``
+        (``min_pass_rate``) and ``holds`` (pass rate at or above the requirement).
+    """
     passed = pattern_pass(results)
     rows = []
     for i, p in enumerate(results.scenario.patterns):

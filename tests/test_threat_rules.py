@@ -324,3 +324,17 @@ def test_suspicion_changes_outcomes_for_a_loyal_faction():
     # rule shows with a loyal Yan'an faction
     loyal = ("factions.yanan.loyalty.mean", 0.8)
     assert outcome((loyal, ("mechanisms.purge.suspicion", 0.0))) != outcome((loyal,))
+
+
+def test_loyalty_check_script_end_to_end(capsys):
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "experiments" / "loyalty_check.py"
+    spec = importlib.util.spec_from_file_location("loyalty_check", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    args = [str(TINY), "--faction", "locals", "--low", "0.3", "--high", "0.9"]
+    assert script.main([*args, "--replicates", "3", "--seed", "1", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "cadres ever arrested" in out and "runs ending purged" in out
+    assert script.main(["no-such-scenario", *args[1:], "--replicates", "2"]) == 2

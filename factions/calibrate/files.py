@@ -117,7 +117,27 @@ def _scenario_name(path: Path, base: Scenario) -> str:
 
 
 def write_scenario(calibration: Calibration, path: str | Path, force: bool = False) -> Path:
-    """Write the posterior-mean scenario to ``path`` (checked to load before it is put there)."""
+    """Write the posterior-mean scenario to ``path`` (checked to load before it is put there).
+
+    Parameters
+    ----------
+    calibration : Calibration
+        A finished calibration.
+    path : str or Path
+        The scenario file to write; it ``extends`` the base scenario.
+    force : bool, default False
+        Overwrite an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    CalibrationError
+        The base scenario is unknown, or ``path`` exists and ``force`` is not set.
+    """
     source = calibration.settings.get("source")
     if not source:
         raise CalibrationError("writing a scenario needs the base scenario's name or file")

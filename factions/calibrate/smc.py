@@ -175,10 +175,40 @@ def calibrate(
 ) -> Calibration:
     """Calibrate ``parameters`` of ``scenario`` against its declared patterns by ABC-SMC.
 
-    Each of ``particles`` particles per population runs ``replicates`` replicates; pyabc stops
-    after ``populations`` populations or ``max_simulations`` particle simulations. ``db`` is the
-    pyabc database file (None: in memory). ``progress(n)`` is called after each simulation.
-    Raises :class:`~factions.errors.CalibrationError` (or a scenario error) on bad input.
+    Parameters
+    ----------
+    scenario : Scenario or str
+        The base scenario (loaded, or a bundled name or path); it must declare patterns.
+    parameters : sequence of Parameter or str
+        Parameters with uniform priors, e.g. ``"mechanisms.challenge.rate=0.1:1"``.
+    populations : int, default 4
+        ABC-SMC populations (pyabc stops after this many).
+    particles : int, default 40
+        Accepted particles per population.
+    replicates : int, default 20
+        Replicates simulated per particle.
+    seed : int, default 1
+        Root seed; the same arguments give the same posterior whatever ``workers`` is.
+    workers : int, default 1
+        Local processes for the replicates inside a particle.
+    max_simulations : int, optional
+        Stop after this many particle simulations.
+    db : str or Path, optional
+        The pyabc database file; ``None`` keeps it in memory.
+    progress : callable, optional
+        Called as ``progress(n)`` after each simulation.
+
+    Returns
+    -------
+    Calibration
+        Posterior, populations, pattern fit and settings; ``save()`` writes them.
+
+    Raises
+    ------
+    CalibrationError
+        Bad settings or parameters, or pyabc missing (install the ``calibrate`` extra).
+    ScenarioError
+        The scenario cannot be loaded.
     """
     pyabc = require_pyabc()
     _check_settings(populations, particles, replicates, seed)

@@ -317,8 +317,22 @@ def design_from_spec(spec: ExperimentSpec, folder: Path) -> Design:
 def load_experiment(name_or_path: str | Path, replicates: int | None = None) -> Experiment:
     """Read, check and resolve an experiment file (by path, or by name in ``experiments/``).
 
-    ``replicates`` replaces the file's number of replicates per point. Raises
-    :class:`~factions.errors.ExperimentError` (or a scenario error) naming what is wrong.
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A path to an experiment TOML file, or the name of one in ``experiments/``.
+    replicates : int, optional
+        Replaces the file's number of replicates per point.
+
+    Returns
+    -------
+    Experiment
+        The checked experiment, ready for :func:`run_sweep`.
+
+    Raises
+    ------
+    ExperimentError
+        The file is missing or invalid (every problem named), or its scenario cannot be loaded.
     """
     path = locate_experiment(name_or_path)
     spec, text = read_spec(path)

@@ -525,8 +525,32 @@ def sweep(
 ) -> SweepResults:
     """Run ``design`` (``None``: a single point, i.e. an ensemble) over ``scenario``.
 
-    A shortcut for ``run_sweep(make_experiment(scenario, design, replicates, seed), ...)``;
-    ``kwargs`` go to :func:`run_sweep` (``out``, ``workers``, ``executor``, ``progress``...).
+    A shortcut for ``run_sweep(make_experiment(scenario, design, replicates, seed), ...)``.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A loaded scenario, or a bundled name or path.
+    design : Design, optional
+        Points to run, e.g. :func:`~factions.experiment.grid`; ``None`` runs one point.
+    replicates : int, default 10
+        Replicates per point.
+    seed : int, default 1
+        Root seed; every point runs the same replicate seeds (common random numbers).
+    **kwargs
+        Passed to :func:`run_sweep` (``out``, ``workers``, ``executor``, ``progress``...).
+
+    Returns
+    -------
+    SweepResults
+        Per-run and per-point tables; ``outputs()`` gives one row per point.
+
+    Examples
+    --------
+    >>> from factions.experiment import grid
+    >>> res = sweep("korea-1945", grid({"factions.yanan.military": [0.2, 1.0]}), replicates=2)
+    >>> len(res.outputs())
+    2
     """
     from factions.experiment.resolve import make_experiment
 

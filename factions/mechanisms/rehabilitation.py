@@ -1,8 +1,8 @@
 """Rehabilitation: purged cadres who were not executed may return to office.
 
 It was not uncommon in Leninist regimes for the demoted or exiled to be brought back to
-responsible posts (history.md; for North Korea, Lankov 2002). A returning cadre of a faction that
-no longer exists returns as a member of the leader's camp.
+responsible posts (docs/history/korea.md; for North Korea, Lankov 2002). A returning cadre of a
+faction that no longer exists returns as a member of the leader's camp.
 """
 
 from __future__ import annotations

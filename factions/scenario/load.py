@@ -45,12 +45,41 @@ def bundled_dir() -> Path:
 
 
 def list_bundled() -> list[str]:
-    """Names of the bundled scenarios, sorted."""
+    """Names of the bundled scenarios, sorted.
+
+    Returns
+    -------
+    list of str
+        Names that :func:`load_scenario` accepts, e.g. ``'korea-1945'``.
+
+    Examples
+    --------
+    >>> "korea-1945" in list_bundled()
+    True
+    """
     return sorted(p.stem for p in bundled_dir().glob(f"*{SUFFIX}"))
 
 
 def locate(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
-    """Resolve a scenario name (``korea-1945``) or a path to an existing file."""
+    """Resolve a scenario name (``korea-1945``) or a path to an existing file.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A bundled name, or a path (anything ending in ``.toml`` or containing a slash).
+    relative_to : Path, optional
+        Folder tried first (``extends`` resolves relative to the extending file).
+
+    Returns
+    -------
+    Path
+        The absolute path of the file.
+
+    Raises
+    ------
+    ScenarioError
+        No such file or bundled name (the message suggests the closest bundled name).
+    """
     text = str(name_or_path)
     candidates = []
     looks_like_path = text.endswith(SUFFIX) or "/" in text or "\\" in text
@@ -147,7 +176,10 @@ def resolve_document(
         return document
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: 'extends' must be a scenario name or path, got {parent!r}")
-    parent_path = locate(parent, relative_to=path.parent)
+    try:
+        parent_path = locate(parent, relative_to=path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: extends = {parent!r}: {exc}") from None
     base = resolve_document(parent_path, (*_chain, path))
     merged = deep_merge(base, document)
     merged["extends"] = parent
@@ -155,7 +187,28 @@ def resolve_document(
 
 
 def parse_override(assignment: str) -> tuple[str, Any]:
-    """Split ``'a.b.c=value'``; the value is read as a TOML value, else kept as text."""
+    """Split ``'a.b.c=value'``; the value is read as a TOML value, else kept as text.
+
+    Parameters
+    ----------
+    assignment : str
+        A command-line override, as given to ``--set``.
+
+    Returns
+    -------
+    tuple of (str, object)
+        The dotted path and the parsed value.
+
+    Raises
+    ------
+    ScenarioError
+        The text is not of the form ``dotted.path=value``.
+
+    Examples
+    --------
+    >>> parse_override("factions.yanan.military=0.6")
+    ('factions.yanan.military', 0.6)
+    """
     key, sep, raw = assignment.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
@@ -429,8 +482,34 @@ def load_scenario(
 ) -> Scenario:
     """Load, resolve and validate a scenario by bundled name or path.
 
-    ``overrides`` maps dotted paths to values (``{"factions.yanan.military": 0.6}``) or is a list
-    of ``'path=value'`` strings as on the command line. Raises :class:`ScenarioError`.
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A bundled name (``'korea-1945'``, see :func:`list_bundled`) or a path to a TOML file.
+    overrides : mapping or list of str, optional
+        Values to set after ``extends`` is resolved and before validation: a mapping of dotted
+        paths to values (``{"factions.yanan.military": 0.6}``) or a list of ``'path=value'``
+        strings as on the command line.
+
+    Returns
+    -------
+    Scenario
+        The resolved, validated scenario (a frozen pydantic model; ``.hash`` is its content
+        hash).
+
+    Raises
+    ------
+    ScenarioError
+        The file is not found, not valid TOML, or its ``extends`` chain is broken.
+    ScenarioValidationError
+        The content is invalid; ``.problems`` lists each problem with its field path, line,
+        value and a hint.
+
+    Examples
+    --------
+    >>> spec = load_scenario("korea-1945", overrides={"factions.yanan.military": 0.6})
+    >>> spec.faction_ids
+    ['domestic', 'yanan', 'kapsan', 'soviet']
     """
     path = locate(name_or_path)
     document, text = read_toml(path)
@@ -481,7 +560,13 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of scenario files."""
+    """The JSON Schema of scenario files (a fresh copy on each call).
+
+    Returns
+    -------
+    dict
+        A JSON Schema (draft 2020-12) for editors and other tools.
+    """
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
