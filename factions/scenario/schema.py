@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factions.calendar import parse_month
 from factions.scenario.events import Event
@@ -81,6 +81,12 @@ class Faction(_Strict):
             "domain blames the factions holding it in proportion to their shares."
         ),
     )
+
+    @field_validator("portfolio")
+    @classmethod
+    def _domains_in_order(cls, portfolio: dict[str, float]) -> dict[str, float]:
+        """Domains sorted by name: their order means nothing, so it must not change the hash."""
+        return dict(sorted(portfolio.items()))
 
 
 class Leader(_Strict):
