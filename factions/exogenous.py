@@ -26,7 +26,12 @@ def _war(model: FactionModel, event: ev.War, key: str) -> None:
 
 
 def _setback(model: FactionModel, event: ev.Setback, key: str) -> None:
-    model.regime.raise_pretext(event.magnitude)
+    """A setback in a domain blames the factions holding its offices (never the leader's: the
+    leader scapegoats others); one without a domain is a general pretext."""
+    if event.domain is None:
+        model.regime.raise_pretext(event.magnitude)
+    else:
+        model.factions.take_blame(event.domain, event.magnitude, model.leader.faction)
 
 
 def _presence(model: FactionModel, event: ev.PatronPresence, key: str) -> None:
@@ -40,13 +45,21 @@ def _policy(model: FactionModel, event: ev.PatronPolicy, key: str) -> None:
     model.patrons.set_policy(model.patron_index[event.patron], **values)
 
 
+def shock_reach(model: FactionModel, origin: str | None) -> np.ndarray:
+    """Each faction's reach by a shock from ``origin`` (a patron id, or None for the whole
+    movement): its tie to that line; the leader's own faction is not reached (the shock turns
+    others against the leader)."""
+    reach = model.factions.tie_to(None if origin is None else model.patron_index[origin])
+    reach[model.leader.faction] = 0.0
+    return reach
+
+
 def _shock(model: FactionModel, event: ev.IdeologicalShock, key: str) -> None:
-    if event.factions:
-        hit = np.array([model.faction_index[f] for f in event.factions])
-    else:
-        hit = np.array([f for f in range(model.n_factions) if f != model.leader.faction])
-    loyalty.ideological_shock(model, hit, event.magnitude)
-    model.factions.open(hit, model.month + event.opening_months - 1)
+    """Loyalty dent and opening, each scaled by the faction's reach."""
+    reach = shock_reach(model, event.origin)
+    loyalty.ideological_shock(model, reach * event.magnitude)
+    if event.opening_months:
+        model.factions.open(model.month, model.month + event.opening_months - 1, reach)
 
 
 def _absence(model: FactionModel, event: ev.LeaderAbsence, key: str) -> None:

@@ -261,8 +261,10 @@ class FactionModel(mesa.Model):
 
     def refresh_power(self) -> None:
         """Recompute the factions' power shares (``power``) and their raw components
-        (``power_components``, for the observers): the only place either is set."""
+        (``power_components``, for the observers): the only place either is set. Each faction's
+        peak share follows."""
         self.power, self.power_components = power.faction_power(self)
+        self.factions.raise_peak_power(self.power)
 
     def set_status(self, idx: np.ndarray, new: Status) -> None:
         """Change cadres' status (the only place statuses change)."""

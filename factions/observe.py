@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.compiled import kernel
-from factions.mechanisms.challenge import mean_loyalty
+from factions.mechanisms.loyalty import mean_loyalty
 from factions.mechanisms.power import COMPONENTS
 
 if TYPE_CHECKING:

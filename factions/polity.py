@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from factions.scenario.schema import Scenario
-from factions.state import NOT_YET
+from factions.state import NO_END, NOT_YET, EndCause
 
 NO_PATRON = -1  # a faction's patron index when it has none
 
@@ -33,11 +33,16 @@ class FactionState:
     patron_affinity: np.ndarray  # float in [0, 1], 0 without a patron
     eliminated_at: np.ndarray  # int, month of elimination
     peak_active: np.ndarray  # int, the most cadres in office so far
+    peak_power: np.ndarray  # float, the highest power share so far
     campaign_until: np.ndarray  # int, last month of the purge campaign against the faction
     halted_until: np.ndarray  # int, last month of a patron's halt of purges against it
     exposed_until: np.ndarray  # int, last month of exposure after a failed challenge
     challenge_cooldown: np.ndarray  # int, last month it may not challenge again
     opening_until: np.ndarray  # int, last month of an opening to challenge the leader
+    opening_level: np.ndarray  # float in [0, 1], strength of that opening
+    blame: np.ndarray  # float in [0, 1], the pretext a setback in its domains gives against it
+    portfolio: dict[str, np.ndarray]  # domain -> each faction's share of its offices
+    end_cause: np.ndarray  # int8, an EndCause once eliminated (NO_END while standing)
     in_coalition: np.ndarray  # bool, in the ruling coalition
     enemy: np.ndarray  # bool, the leader has begun to purge it (for good)
     coalition_stale: bool = False  # the coalition must be recomputed this month
@@ -55,11 +60,19 @@ class FactionState:
             patron_affinity=np.array([f.patron_affinity if f.patron else 0.0 for f in factions]),
             eliminated_at=np.full(n, NOT_YET),
             peak_active=np.zeros(n, dtype=np.int64),
+            peak_power=np.zeros(n),
             campaign_until=np.full(n, NOT_YET),
             halted_until=np.full(n, NOT_YET),
             exposed_until=np.full(n, NOT_YET),
             challenge_cooldown=np.full(n, NOT_YET),
             opening_until=np.full(n, NOT_YET),
+            opening_level=np.zeros(n),
+            blame=np.zeros(n),
+            portfolio={
+                domain: np.array([f.portfolio.get(domain, 0.0) for f in factions])
+                for domain in sorted({d for f in factions for d in f.portfolio})
+            },
+            end_cause=np.full(n, NO_END, dtype=np.int8),
             in_coalition=np.ones(n, dtype=bool),
             enemy=np.zeros(n, dtype=bool),
         )
@@ -89,10 +102,41 @@ class FactionState:
         """Raise each faction's peak in office to ``office`` (cadres in office now)."""
         np.maximum(self.peak_active, office, out=self.peak_active)
 
-    def eliminate(self, faction: int, month: int) -> None:
-        """Eliminate the faction (absorbing); the coalition must be recomputed."""
+    def raise_peak_power(self, power: np.ndarray) -> None:
+        """Raise each faction's peak power share to ``power`` (its share now)."""
+        np.maximum(self.peak_power, power, out=self.peak_power)
+
+    def eliminate(self, faction: int, month: int, cause: EndCause) -> None:
+        """Eliminate the faction (absorbing) by ``cause``; the coalition must be recomputed."""
         self.eliminated_at[faction] = month
+        self.end_cause[faction] = cause
         self.coalition_stale = True
+
+    def take_blame(self, domain: str, magnitude: float, exempt: int) -> np.ndarray:
+        """A setback of ``magnitude`` in ``domain``: each standing faction but ``exempt`` (the
+        leader's, who scapegoats others) has blame at least ``magnitude`` times its share of
+        the domain's offices. Returns the blame it assigned (0 where none)."""
+        shares = self.portfolio.get(domain, np.zeros(self.n))
+        level = magnitude * shares * self.standing
+        if 0 <= exempt < self.n:
+            level[exempt] = 0.0
+        np.maximum(self.blame, level, out=self.blame)
+        return level
+
+    def decay_blame(self, factor: float) -> None:
+        self.blame *= factor
+
+    def tie_to(self, patron: int | None) -> np.ndarray:
+        """Each faction's tie to ``patron``'s line: its ``patron_affinity`` if that is its
+        patron, else 0; with ``patron`` None (the whole movement's line) its affinity to
+        whatever foreign patron it has (0 without one)."""
+        if patron is None:
+            return self.patron_affinity.copy()
+        return np.where(self.patron == patron, self.patron_affinity, 0.0)
+
+    def opening(self, month: int) -> np.ndarray:
+        """Each faction's opening level in ``month`` (0 where none runs)."""
+        return np.where(self.opening_until >= month, self.opening_level, 0.0)
 
     def set_coalition(self, members: np.ndarray) -> bool:
         """Make ``members`` (a boolean mask) the ruling coalition; return whether it changed."""
@@ -132,9 +176,17 @@ class FactionState:
         self.exposed_until[challengers] = until
         self.enemy[challengers] = True
 
-    def open(self, factions: np.ndarray, until: int) -> None:
-        """An opening to challenge the leader for ``factions`` lasts at least to ``until``."""
-        self.opening_until[factions] = np.maximum(self.opening_until[factions], until)
+    def open(self, month: int, until: int, level: np.ndarray) -> None:
+        """From ``month`` to ``until`` each faction has an opening to challenge the leader at
+        ``level`` (per faction; 0: none). An opening still running keeps the later end and the
+        higher level; an expired one is replaced."""
+        new = level > 0
+        running = self.opening_until >= month
+        keep = new & running
+        self.opening_level[keep] = np.maximum(self.opening_level[keep], level[keep])
+        fresh = new & ~running
+        self.opening_level[fresh] = level[fresh]
+        self.opening_until[new] = np.maximum(self.opening_until[new], until)
 
 
 class Ramp(NamedTuple):
@@ -238,13 +290,12 @@ class LeaderState:
 
 @dataclass
 class RegimeState:
-    """The regime's conditions month to month: pretexts for purges, war, the latest arrest, the
+    """The regime's conditions month to month: pretexts for purges, war, the
     leader's control of the army, and the congress on the agenda."""
 
     pretext: float = 0.0  # a failure to blame on someone, decaying
     war_until: int = NOT_YET  # last month of the war
     war_pretext: float = 0.0  # the pretext the war gives while it lasts
-    last_arrest: int = NOT_YET  # month of the latest arrest
     army_control: float = 0.0  # share of other factions' force answering to the leader
     army_committee_rate: float = 0.0  # monthly tightening from party committees in the army
     congress_due: tuple[str, int] | None = None  # (event key, seats) of a congress this month
@@ -263,9 +314,6 @@ class RegimeState:
     def start_war(self, until: int, pretext: float) -> None:
         self.war_until = until
         self.war_pretext = pretext
-
-    def note_arrest(self, month: int) -> None:
-        self.last_arrest = month
 
     def tighten_army_control(self, base_rate: float) -> None:
         """Bring a further share of the army under the leader: ``base_rate`` plus the party

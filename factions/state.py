@@ -45,6 +45,66 @@ LEGAL_TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
     }
 )
 
+
+class Fate(IntEnum):
+    """How a cadre's career stands at the end (or at its faction's end): still in office in its
+    own faction, absorbed into another faction (co-opted), or one of the purge's outcomes."""
+
+    STANDING = 0
+    ABSORBED = 1
+    EXECUTED = 2
+    IMPRISONED = 3  # arrested and not yet sentenced
+    DEMOTED = 4
+    EXILED = 5  # fled or sent to the patron's country
+
+
+class EndCause(IntEnum):
+    """Why a faction ended; the order is the tie order (purged first, absorbed last)."""
+
+    PURGED = 0
+    EXILED = 1
+    ABSORBED = 2
+
+
+NO_END = -1  # a standing (censored) faction's end cause
+
+#: The end cause each fate stands for (a standing cadre stands for none).
+FATE_CAUSE: dict[Fate, EndCause] = {
+    Fate.ABSORBED: EndCause.ABSORBED,
+    Fate.EXECUTED: EndCause.PURGED,
+    Fate.IMPRISONED: EndCause.PURGED,
+    Fate.DEMOTED: EndCause.PURGED,
+    Fate.EXILED: EndCause.EXILED,
+}
+
+_STATUS_FATE = {
+    Status.EXECUTED: Fate.EXECUTED,
+    Status.ARRESTED: Fate.IMPRISONED,
+    Status.DEMOTED: Fate.DEMOTED,
+    Status.EXILED: Fate.EXILED,
+}
+
+
+def fates(status: np.ndarray, faction: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Each cadre's :class:`Fate` (int8): its purge outcome if it is out of office, else
+    absorbed when it now sits in a faction other than its origin, else standing."""
+    out = np.where(faction != origin, Fate.ABSORBED, Fate.STANDING).astype(np.int8)
+    for state, fate in _STATUS_FATE.items():
+        out[status == state] = fate
+    return out
+
+
+def end_cause(cadre_fates: np.ndarray) -> EndCause:
+    """A faction's end cause from the fates of its origin cadres: the commonest cause among
+    those who left (ties go to the earlier :class:`EndCause`: purged, exiled, absorbed); a
+    faction none of whose cadres left (it fell below the elimination rule's floor without a
+    loss) dissolved into the others: absorbed."""
+    counts = np.zeros(len(EndCause), dtype=np.int64)
+    for fate, cause in FATE_CAUSE.items():
+        counts[cause] += int(np.count_nonzero(cadre_fates == fate))
+    return EndCause(int(np.argmax(counts))) if counts.any() else EndCause.ABSORBED
+
+
 IN_OFFICE = (Status.ACTIVE, Status.REHABILITATED)
 PURGED = (Status.ARRESTED, Status.EXECUTED, Status.EXILED, Status.DEMOTED)
 

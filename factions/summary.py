@@ -15,6 +15,7 @@ import pandas as pd
 from factions.analysis import historical_eliminations
 from factions.results import Results
 from factions.survival import median_elimination
+from factions.tables import END_CAUSE_NAMES
 from factions.validate import score
 
 
@@ -52,9 +53,16 @@ def faction_rows(results: Results) -> list[dict[str, Any]]:
                 "median_elimination": medians.loc[fid, "median"],
                 "median_ci": [medians.loc[fid, "ci_lower"], medians.loc[fid, "ci_upper"]],
                 "historical": historical.get(fid),
+                "end_causes": end_cause_shares(mine),
             }
         )
     return rows
+
+
+def end_cause_shares(rows: pd.DataFrame) -> dict[str, float]:
+    """Share of runs in which the faction (its ``factions`` rows) ended by each cause."""
+    causes = rows["end_cause"].value_counts()
+    return {name: float(causes.get(name, 0) / len(rows)) for name in END_CAUSE_NAMES}
 
 
 def challenge_stats(results: Results) -> dict[str, Any]:
@@ -63,13 +71,16 @@ def challenge_stats(results: Results) -> dict[str, Any]:
     attempts = e[e["kind"] == "challenge"]
     per_run = attempts.groupby("run_id").size().reindex(runs, fill_value=0)
     failed = int((e["kind"] == "challenge_failed").sum())
-    interventions = e[e["kind"] == "intervention"].groupby("run_id").size()
+    acts = e[e["kind"] == "intervention"]
+    interventions = acts.groupby("run_id").size()
+    joint = acts[acts["detail"].str.contains("(joint", regex=False)].groupby("run_id").size()
     return {
         "challenges_per_run": float(per_run.mean()),
         "runs_with_exactly_one": float((per_run == 1).mean()),
         "failure_share": float(failed / len(attempts)) if len(attempts) else None,
         "challengers": Counter(a.split(";")[0][3:] for a in attempts["detail"]).most_common(3),
         "interventions_per_run": float(interventions.reindex(runs, fill_value=0).mean()),
+        "joint_interventions_per_run": float(joint.reindex(runs, fill_value=0).mean()),
     }
 
 
@@ -113,6 +124,11 @@ def summarise(results: Results) -> dict[str, Any]:
     }
 
 
+def _causes(shares: dict[str, float]) -> str:
+    """End-cause shares as 'p% / e% / a%' in ``END_CAUSE_NAMES`` order."""
+    return " / ".join(f"{shares[name]:.0%}" for name in END_CAUSE_NAMES)
+
+
 def render(summary: dict[str, Any]) -> str:
     """The summary as a plain-text report (what ``factions run`` prints).
 
@@ -131,7 +147,7 @@ def render(summary: dict[str, Any]) -> str:
     width = max(22, 2 + max(len(row["label"]) for row in summary["factions"]))
     header = (
         f"{'faction':<{width}}{'eliminated':>11}{'first':>8}{'median end':>12}"
-        f"{'95% CI':>20}{'historical':>12}"
+        f"{'95% CI':>20}{'historical':>12}{'purged/exiled/absorbed':>24}"
     )
     lines += [header, "-" * len(header)]
     for row in summary["factions"]:
@@ -140,6 +156,7 @@ def render(summary: dict[str, Any]) -> str:
         lines.append(
             f"{row['label']:<{width}}{row['eliminated_share']:>11.0%}{row['first_share']:>8.0%}"
             f"{row['median_elimination'] or 'survives':>12}{band:>20}{row['historical'] or '':>12}"
+            f"{_causes(row['end_causes']):>24}"
         )
     order = summary["most_common_order"]
     lines += ["", f"most common order: {order['order']} ({order['share']:.0%} of runs)"]

@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 
 from factions.calendar import month_timestamps
-from factions.state import NOT_YET, Status
+from factions.state import NO_END, NOT_YET, EndCause, Fate, fates
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
 TABLES = ("runs", "factions", "timeseries", "events", "congresses", "cadres")
 
-_FATES = {s.value: s.name.lower() for s in Status}
+#: Cadre fates and faction end causes as the tables spell them.
+FATE_NAMES = np.array([f.name.lower() for f in Fate], dtype=object)
+END_CAUSE_NAMES = np.array([c.name.lower() for c in EndCause], dtype=object)
 
 
 def concat_tables(parts: Sequence[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
@@ -59,8 +61,17 @@ def faction_table(model: FactionModel, run_id: int) -> pd.DataFrame:
             "eliminated": eliminated,
             "eliminated_at": _dates(model.eliminated_at),
             "duration_months": duration.astype(np.int64),
+            "end_cause": _end_causes(model.factions.end_cause),
         }
     )
+
+
+def _end_causes(codes: np.ndarray) -> pd.Series:
+    """End-cause codes to names; a standing (censored) faction has none (null)."""
+    names = np.full(len(codes), None, dtype=object)
+    ended = codes != NO_END
+    names[ended] = END_CAUSE_NAMES[codes[ended]]
+    return pd.Series(names, dtype=object)
 
 
 def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
@@ -136,7 +147,7 @@ def cadre_table(model: FactionModel, run_id: int) -> pd.DataFrame:
             "final_faction": factions[c.faction[idx]],
             "entered": _dates(c.entered[idx]),
             "left": _dates(c.left[idx]),
-            "fate": [_FATES[int(s)] for s in c.status[idx]],
+            "fate": FATE_NAMES[fates(c.status[idx], c.faction[idx], c.origin[idx])],
             "prominence": c.prominence[idx],
             "initial_loyalty": initial["loyalty"][idx],
             "initial_military": initial["military"][idx],

@@ -89,6 +89,7 @@ def synthetic_results(
                 "duration_months": (
                     fall[r] if fid == "blues" and fall[r] is not None else N_MONTHS
                 ),
+                "end_cause": "purged" if fid == "blues" and fall[r] is not None else None,
             }
             for r in ids
             for fid in spec.faction_ids

@@ -16,7 +16,7 @@ from factions.polity import (
     RegimeState,
 )
 from factions.scenario import load_scenario
-from factions.state import NOT_YET
+from factions.state import NO_END, NOT_YET, EndCause
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def test_factions_from_the_scenario(korea):
 
 def test_elimination_and_coalition_changes_mark_the_coalition_stale(korea):
     factions = FactionState.from_scenario(korea, list(korea.patrons))
-    factions.eliminate(1, 700)
+    factions.eliminate(1, 700, EndCause.ABSORBED)
+    assert factions.end_cause[1] == EndCause.ABSORBED and factions.end_cause[0] == NO_END
     assert factions.eliminated_at[1] == 700 and not factions.standing[1]
     assert factions.coalition_stale
     members = np.array([True, False, True, True])
@@ -53,9 +54,35 @@ def test_campaigns_halts_and_openings(korea):
     assert factions.enemy[0] and factions.running(705)[0] and not factions.running(711)[0]
     factions.halt_campaign(0, 708)
     assert factions.campaign_until[0] == NOT_YET and not factions.running(705)[0]
-    factions.open(np.array([1, 2]), 720)
-    factions.open(np.array([1]), 715)  # an opening never shortens
+    factions.open(700, 720, np.array([0.0, 0.5, 1.0, 0.0]))
+    factions.open(710, 715, np.array([0.0, 0.8, 0.0, 0.0]))  # never shorter; the higher level
     assert factions.opening_until[1:3].tolist() == [720, 720]
+    assert factions.opening(712).tolist() == [0.0, 0.8, 1.0, 0.0]
+    assert factions.opening(721).tolist() == [0.0, 0.0, 0.0, 0.0]
+    factions.open(730, 732, np.array([0.0, 0.2, 0.0, 0.0]))  # the old opening had expired
+    assert factions.opening(731).tolist() == [0.0, 0.2, 0.0, 0.0]
+
+
+def test_blame_by_portfolio_spares_the_exempt_and_the_eliminated(korea):
+    factions = FactionState.from_scenario(korea, list(korea.patrons))
+    factions.portfolio = {"war": np.array([0.2, 0.5, 0.3, 0.0])}
+    factions.eliminate(0, 700, EndCause.PURGED)
+    level = factions.take_blame("war", 0.6, exempt=2)
+    assert level.tolist() == [0.0, 0.3, 0.0, 0.0]
+    factions.take_blame("war", 0.2, exempt=2)  # a smaller setback never lowers blame
+    assert factions.blame.tolist() == [0.0, 0.3, 0.0, 0.0]
+    assert factions.take_blame("economy", 1.0, exempt=2).tolist() == [0.0] * 4
+    factions.decay_blame(0.5)
+    assert factions.blame.tolist() == [0.0, 0.15, 0.0, 0.0]
+
+
+def test_tie_to_a_patron_or_to_any(korea):
+    factions = FactionState.from_scenario(korea, list(korea.patrons))
+    factions.patron = np.array([NO_PATRON, 1, 0, 0])
+    factions.patron_affinity = np.array([0.0, 0.6, 0.6, 1.0])
+    assert factions.tie_to(0).tolist() == [0.0, 0.0, 0.6, 1.0]
+    assert factions.tie_to(1).tolist() == [0.0, 0.6, 0.0, 0.0]
+    assert factions.tie_to(None).tolist() == [0.0, 0.6, 0.6, 1.0]
 
 
 @given(

@@ -331,7 +331,7 @@ def test_role_table_groups_patterns_by_declared_role(tiny_path):
 
 
 def test_patterns_without_role_load_as_before():
-    korea = load_scenario("korea-1945")
+    korea = load_scenario("ussr-1923")  # korea-1945 declares roles
     assert set(rb.pattern_roles(korea).values()) == {rb.UNDECLARED}
 
 

@@ -329,10 +329,10 @@ def test_month_as_a_toml_date_is_refused(write_toml, minimal_scenario):
         ),
         (
             '[events.shock]\nkind = "ideological_shock"\ndate = "1950-06"\n'
-            'factions = ["blues", "zzz"]\nmagnitude = 0.2\n',
-            "events.shock.factions.1",
-            "zzz",
-            "known factions: reds, blues",
+            'origin = "bgi"\nmagnitude = 0.2\n',
+            "events.shock.origin",
+            "bgi",
+            "did you mean 'big'?",
         ),
         (
             '[events.merge]\nkind = "merger"\ndate = "1950-06"\nfaction = "zzz"\ncadres = 3\n',

@@ -1,10 +1,19 @@
 """Challenges to the leader: who, when, with whom, and how it ends.
 
-A faction outside the ruling coalition (threatened) whose cadres are on average disloyal may
-challenge the leader when an *opening* appears: the leader abroad, or an ideological shock that
-dents the leader's legitimacy among its cadres. Other threatened, disloyal factions join when
-their networks are tied closely enough. The outcome follows a Tullock (1980) contest success
-function of the two sides' power, ``p = C^r / (C^r + L^r)``, with ``r`` the decisiveness.
+A faction whose cadres are on average disloyal may challenge the leader. Its monthly hazard is
+
+    rate * (spontaneous + (1 - spontaneous) * opening) * threat * (1 - loyalty) * odds^capacity
+
+``opening`` is 1 while the leader is abroad or an ideological shock has dented the leader's
+legitimacy among its cadres, else 0, and ``spontaneous`` is the share of a full opening that is
+always there; ``threat`` is the faction's threat (:mod:`factions.mechanisms.threat`: a purge
+target, its cadres arrested, its power share falling); ``loyalty`` its cadres' mean loyalty;
+``odds`` its own chance in a contest against the leader's camp (the ruling coalition less
+itself), so that a faction weighs its capacity before it strikes. The timing of a challenge thus
+follows threat and capacity (Svolik 2012, ch. 3), and openings only raise the hazard. Other
+threatened, disloyal factions join when their networks are tied closely enough. The outcome
+follows a Tullock (1980) contest success function of the two sides' power,
+``p = C^r / (C^r + L^r)``, with ``r`` the decisiveness.
 
 A failed challenge exposes the challengers: the leader gains a pretext, the purge hazard against
 them is multiplied for ``exposure_months``, and the least loyal ``flight`` share flee abroad. A
@@ -17,9 +26,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from factions import kernels
-from factions.mechanisms import purge
+from factions.mechanisms.loyalty import mean_loyalty
 from factions.mechanisms.power import transfer_offices
+from factions.mechanisms.threat import threat
 from factions.state import Status
 
 if TYPE_CHECKING:
@@ -27,27 +36,48 @@ if TYPE_CHECKING:
 
 
 def opening(model: FactionModel) -> np.ndarray:
-    """Opening level per faction this month, in [0, 1]."""
-    level = np.full(model.n_factions, model.spec.mechanisms.challenge.spontaneous)
+    """Opening level per faction this month from events, in [0, 1]: 1 while the leader is
+    abroad or an opening event holds for the faction, else 0."""
+    level = np.zeros(model.n_factions)
     if model.leader_absent:
         level[:] = 1.0
-    level[model.factions.opening_until >= model.month] = 1.0
-    return level
+    return np.maximum(level, model.factions.opening(model.month))
 
 
-def any_opening(model: FactionModel) -> bool:
-    """Whether some faction has an opening this month, i.e. ``opening(model).any()``.
-
-    Checked on scalars only: most months have no opening, and this check is all they cost.
-    """
-    if model.spec.mechanisms.challenge.spontaneous or model.leader_absent:
-        return True
-    return max(model.factions.opening_until.tolist()) >= model.month
+def contest_odds(side: float, camp: float, decisiveness: float) -> float:
+    """Tullock (1980) odds of a side of power ``side`` against a camp of power ``camp``."""
+    if side <= 0.0:
+        return 0.0
+    return side**decisiveness / (side**decisiveness + camp**decisiveness)
 
 
-def mean_loyalty(model: FactionModel) -> np.ndarray:
-    """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
-    return kernels.mean_loyalty(*model.cadres.arrays, model.n_factions)
+def solo_odds(model: FactionModel) -> np.ndarray:
+    """Each faction's own contest odds against the ruling coalition less itself."""
+    r = model.spec.mechanisms.challenge.decisiveness
+    power = model.power
+    camp = power[model.factions.in_coalition].sum()
+    inside = model.factions.in_coalition
+    return np.array(
+        [
+            contest_odds(float(power[f]), float(camp - (power[f] if inside[f] else 0.0)), r)
+            for f in range(model.n_factions)
+        ]
+    )
+
+
+def hazard(model: FactionModel) -> np.ndarray:
+    """Each faction's monthly hazard of challenging (the rule of the module docstring); 0 for
+    the leader's faction, the loyal and those cooling down after a challenge."""
+    p = model.spec.mechanisms.challenge
+    loyalty = mean_loyalty(model)
+    able = (loyalty < p.loyalty_threshold) & (model.factions.challenge_cooldown < model.month)
+    able[model.leader.faction] = False
+    if not able.any():  # nobody may challenge: no threat to assess
+        return np.zeros(model.n_factions)
+    level = p.spontaneous + (1.0 - p.spontaneous) * opening(model)
+    odds = solo_odds(model) ** p.capacity if p.capacity else 1.0
+    rate = p.rate * level * threat(model) * (1.0 - loyalty) * odds
+    return np.where(able, rate, 0.0)
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:
@@ -64,30 +94,32 @@ def tie_closeness(model: FactionModel) -> np.ndarray:
 
 
 def attempt(model: FactionModel) -> None:
-    """Maybe one challenge this month."""
+    """Maybe one challenge this month (one draw per faction)."""
     p = model.spec.mechanisms.challenge
-    if not p.enabled or not any_opening(model):
+    if not p.enabled:
         return
-    month = model.month
-    level = opening(model)
-    loyalty = mean_loyalty(model)
-    threatened = purge.targets(model) & (model.factions.challenge_cooldown < month)
-    disloyal = threatened & (loyalty < p.loyalty_threshold)
-    hazard = p.rate * level * (1.0 - loyalty)
-    fires = np.flatnonzero(disloyal & (model.rng.random(model.n_factions) < hazard))
+    chance = hazard(model)
+    if not chance.any():
+        return
+    fires = np.flatnonzero(model.rng.random(model.n_factions) < chance)
     if len(fires) == 0:
         return
+    loyalty = mean_loyalty(model)
     lead = int(fires[np.argmin(loyalty[fires])])
     closeness = tie_closeness(model)[lead]
+    threatened = threat(model) > 0
+    disloyal = threatened & (loyalty < p.loyalty_threshold)
+    disloyal &= model.factions.challenge_cooldown < model.month
+    disloyal[model.leader.faction] = False
     allies = disloyal & (closeness >= p.ally_tie_threshold)
     allies[fires] = True
     challengers = np.flatnonzero(allies)
     names = "+".join(model.faction_ids[f] for f in challengers)
-    side = model.power[challengers].sum()
-    camp = model.power[model.factions.in_coalition].sum()
-    odds = side**p.decisiveness / (side**p.decisiveness + camp**p.decisiveness)
+    side = float(model.power[challengers].sum())
+    camp = float(model.power[model.factions.in_coalition & ~allies].sum())
+    odds = contest_odds(side, camp, p.decisiveness)
     model.log("challenge", lead, None, f"by {names}; odds {odds:.2f}")
-    model.factions.challenged(challengers, month + p.exposure_months)
+    model.factions.challenged(challengers, model.month + p.exposure_months)
     if model.rng.random() < odds:
         _depose(model, lead, challengers, names)
     else:

@@ -1,9 +1,15 @@
 """Co-optation: loyal cadres of rival factions switch to the leader's camp.
 
 A cadre whose loyalty to the leader exceeds ``threshold`` switches with a monthly probability
-proportional to how far it exceeds it, taking its seat and command along (Bueno de Mesquita et
-al. 2003 on the leader's buying of a winning coalition; in North Korea, Soviet Koreans such as
-Nam Il and Pang Hak-se who sided with Kim: Lankov 2002).
+
+    rate * (loyalty - threshold) / (1 - threshold) * (1 - bandwagon + bandwagon * threat)
+
+taking its seat and command along. ``threat`` is its faction's threat
+(:mod:`factions.mechanisms.threat`): cadres of a faction under campaign, losing cadres to
+arrest or power, bandwagon to the leader to survive, while those of a safe faction have less
+reason to leave it (Bueno de Mesquita et al. 2003 on the leader's buying of a winning
+coalition; Svolik 2012, ch. 5, on co-optation; in North Korea, Soviet Koreans such as Nam Il and
+Pang Hak-se who sided with Kim: Lankov 2002).
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from factions.mechanisms.threat import threat
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -21,17 +29,28 @@ def coopt(model: FactionModel) -> None:
     p = model.spec.mechanisms.cooptation
     if not p.enabled or p.rate == 0:
         return
-    cadres = model.cadres
-    rival = cadres.in_office() & (cadres.faction != model.leader.faction)
-    candidates = np.flatnonzero(rival & (cadres.loyalty > p.threshold))
+    candidates, chance = switch_chances(model)
     if len(candidates) == 0:
         return
-    # the chance grows with the excess over the threshold, as a share of what is above it
-    scale = max(1e-9, 1.0 - p.threshold)
-    chance = p.rate * ((cadres.loyalty[candidates] - p.threshold) / scale)
     chosen = candidates[model.rng.random(len(candidates)) < chance]
     if len(chosen) == 0:
         return
+    cadres = model.cadres
     for f, i in zip(cadres.faction[chosen].tolist(), chosen.tolist(), strict=True):
         model.log("cooptation", f, i, "joins the leader's camp")
     cadres.move(chosen, model.leader.faction)
+
+
+def switch_chances(model: FactionModel) -> tuple[np.ndarray, np.ndarray]:
+    """The rival cadres in office whose loyalty exceeds the threshold, and each one's monthly
+    probability of switching (the rule of the module docstring)."""
+    p = model.spec.mechanisms.cooptation
+    cadres = model.cadres
+    rival = cadres.in_office() & (cadres.faction != model.leader.faction)
+    candidates = np.flatnonzero(rival & (cadres.loyalty > p.threshold))
+    if len(candidates) == 0:  # most months: no threat to assess
+        return candidates, np.zeros(0)
+    rate = p.rate * (1.0 - p.bandwagon + p.bandwagon * threat(model))
+    # the chance grows with the excess over the threshold, as a share of what is above it
+    excess = (cadres.loyalty[candidates] - p.threshold) / max(1e-9, 1.0 - p.threshold)
+    return candidates, rate[cadres.faction[candidates]] * excess

@@ -4,7 +4,8 @@ A standing faction is eliminated in the first month in which both hold: its cadr
 at most ``max(max_active_cadres, max_active_share * peak)`` (``peak`` its largest number in
 office so far) and it holds at most ``max_seats`` central-committee seats. Elimination is
 absorbing; a faction still standing at the horizon is right-censored, never "eliminated at the
-end".
+end". Each end has one cause (purged, exiled, absorbed), the commonest among the fates of the
+faction's own cadres who have left it (:func:`factions.state.end_cause`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.compiled import kernel
-from factions.state import NOT_YET
+from factions.state import NOT_YET, EndCause, end_cause, fates
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -45,8 +46,22 @@ def check(model: FactionModel) -> None:
     ):
         return
     for f in np.flatnonzero(gone):
-        factions.eliminate(f, model.month)
-        model.log("elimination", int(f), None, f"{office[f]} cadres, {seats[f]} seats left")
+        cause = cause_of_end(model, int(f))
+        factions.eliminate(f, model.month, cause)
+        model.log(
+            "elimination",
+            int(f),
+            None,
+            f"{office[f]} cadres, {seats[f]} seats left; {cause.name.lower()}",
+        )
+
+
+def cause_of_end(model: FactionModel, faction: int) -> EndCause:
+    """The cause of ``faction``'s end now: :func:`factions.state.end_cause` of the fates of the
+    cadres it started with or received in a merger (those who have entered the party)."""
+    cadres = model.cadres
+    mine = (cadres.origin == faction) & (cadres.entered != NOT_YET)
+    return end_cause(fates(cadres.status[mine], cadres.faction[mine], cadres.origin[mine]))
 
 
 @kernel

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 NO_NOISE = np.zeros(0)  # the cadre kernel's shocks when ``noise`` is zero (nothing is drawn)
 
 
+def mean_loyalty(model: FactionModel) -> np.ndarray:
+    """Mean loyalty of each faction's cadres in office (1 for a faction without any)."""
+    return kernels.mean_loyalty(*model.cadres.arrays, model.n_factions)
+
+
 def update_cadres(model: FactionModel) -> None:
     """One month of cadre loyalty (the rule above; the arithmetic in
     :func:`factions.kernels.step_cadres`)."""
@@ -68,9 +73,10 @@ def fear_shock(model: FactionModel, arrested: np.ndarray) -> None:
     kernels.fear(model.cadres.loyalty, arrested, *model.ties, p.fear)
 
 
-def ideological_shock(model: FactionModel, factions: np.ndarray, magnitude: float) -> None:
-    """A shock to the leader's legitimacy among the cadres of ``factions`` (e.g. the 1956
-    denunciation of Stalin's personality cult): each loses ``magnitude`` of its loyalty."""
+def ideological_shock(model: FactionModel, magnitude: np.ndarray) -> None:
+    """A shock to the leader's legitimacy (e.g. the 1956 denunciation of Stalin's personality
+    cult): each cadre in office loses the share ``magnitude[f]`` of its loyalty, ``f`` its
+    faction (the event's magnitude times the faction's reach)."""
     cadres = model.cadres
-    hit = np.isin(cadres.faction, factions) & cadres.in_office()
-    cadres.loyalty[hit] *= 1.0 - magnitude
+    hit = cadres.in_office()
+    cadres.loyalty[hit] *= 1.0 - magnitude[cadres.faction[hit]]

@@ -4,8 +4,16 @@
   *pretext* (a failure to blame: war reverses, economic trouble; decaying with a half-life) or an
   *established* leader, whose own faction's power share has passed the threshold beyond which
   rivals' threats stop being credible (Svolik 2012, *The Politics of Authoritarian Rule*, ch. 3).
-  The monthly hazard is ``launch_rate * max(pretext, established)``, reduced by the target's patron
-  protection and multiplied after a failed challenge. The leader launches nothing while abroad.
+  The monthly hazard is ``launch_rate * max(pretext, blame, established)``, reduced by the
+  target's patron protection, scaled by its *suspicion* and multiplied after a failed challenge.
+  A setback in a domain (war, the southern underground, ...) is a pretext only against the
+  factions that held its offices (``blame``, per faction, in proportion to their portfolio
+  share; never the leader's own faction: Svolik 2012 on scapegoating). Suspicion is
+  ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))`` with ``loyalty``
+  the target's mean cadre loyalty: the leader's threat assessment weighs disloyalty as well as
+  power, so a loyal faction outside the coalition is purged less (Wintrobe 1998 on the
+  dictator's uncertainty about loyalty; Svolik 2012, ch. 3). The leader launches nothing while
+  abroad.
 * **Spread.** A campaign opens by arresting a scapegoat, the target's most prominent cadre, and
   then spreads: every month each cadre of the target is arrested with probability
   ``direct_arrest``, and anyone with ties to the recently arrested with probability
@@ -38,7 +46,7 @@ if TYPE_CHECKING:
 
 RECENT_MONTHS = 12  # arrests this recent still incriminate one's ties
 SHOW_TRIAL_SIZE = 3  # sentences handed down together to this many or more make a show trial
-EXILE_PRESENCE = 0.05  # a patron with less presence than this takes no exiles
+EXILE_PRESENCE = 0.05  # a patron with less presence than this takes no exiles (at it: it does)
 VERDICTS = (
     (Status.EXECUTED, "execution"),
     (Status.EXILED, "exile"),
@@ -49,6 +57,7 @@ VERDICTS = (
 def decay_pretext(model: FactionModel) -> None:
     half_life = model.spec.mechanisms.purge.pretext_half_life
     model.regime.decay_pretext(0.5 ** (1.0 / half_life))
+    model.factions.decay_blame(0.5 ** (1.0 / half_life))
 
 
 def established(model: FactionModel) -> float:
@@ -58,9 +67,13 @@ def established(model: FactionModel) -> float:
     return float(1.0 / (1.0 + np.exp(-(share - p.established_share) / p.established_width)))
 
 
-def feasibility(model: FactionModel) -> float:
+def feasibility(model: FactionModel) -> np.ndarray:
+    """Per faction, how feasible a campaign against it is: the general pretext, the war's, the
+    blame it carries for setbacks in its domains, or an established leader, whichever is
+    highest."""
     regime = model.regime
-    return max(regime.pretext, regime.war_pressure(model.month), established(model))
+    general = max(regime.pretext, regime.war_pressure(model.month), established(model))
+    return np.maximum(general, model.factions.blame)
 
 
 def targets(model: FactionModel) -> np.ndarray:
@@ -98,26 +111,46 @@ def launch_campaigns(model: FactionModel) -> None:
     (one draw per faction, made whenever any faction is a candidate).
 
     A candidate is a target with no campaign running or halted; its hazard is ``launch_rate``
-    times the feasibility, times one less its protection, times ``exposure`` while it is exposed
+    times its feasibility, times one less its protection, times ``exposure`` while it is exposed
     by a failed challenge.
     """
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
+    hazard = launch_hazard(model)
+    if not (hazard >= 0).any():
+        return
+    draws = model.rng.random(model.n_factions).tolist()
+    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
+        if draw < h:
+            start_campaign(model, f)
+
+
+def launch_hazard(model: FactionModel) -> np.ndarray:
+    """Each faction's monthly launch hazard: ``launch_rate * feasibility * (1 - protection) *
+    suspicion * exposure`` (``exposure`` only while exposed by a failed challenge) for targets
+    with no campaign running or halted, and -1 (below any draw) for the others."""
+    p = model.spec.mechanisms.purge
     month = model.month
     factions = model.factions
     scale = p.launch_rate * feasibility(model)
     candidate = targets(model) & (factions.campaign_until < month) & (factions.halted_until < month)
     if not candidate.any():
-        return
+        return np.full(model.n_factions, -1.0)
     exposure = np.where(
         factions.exposed_until >= month, model.spec.mechanisms.challenge.exposure, 1.0
     )
-    hazard = np.where(candidate, scale * (1.0 - model.protection_of_faction()) * exposure, -1.0)
-    draws = model.rng.random(model.n_factions).tolist()
-    for f, (draw, h) in enumerate(zip(draws, hazard.tolist(), strict=True)):
-        if draw < h:
-            start_campaign(model, f)
+    level = scale * (1.0 - model.protection_of_faction()) * suspicion(model) * exposure
+    return np.where(candidate, level, -1.0)
+
+
+def suspicion(model: FactionModel) -> np.ndarray:
+    """Each faction's suspicion in [0, 1], the launch hazard's disloyalty factor (the rule of
+    the module docstring)."""
+    p = model.spec.mechanisms.purge
+    disloyalty = 1.0 - loyalty_mechanism.mean_loyalty(model)
+    suspect = np.minimum(1.0, disloyalty / (1.0 - p.suspect_loyalty))
+    return 1.0 - p.suspicion + p.suspicion * suspect
 
 
 def start_campaign(model: FactionModel, faction: int) -> None:
@@ -160,7 +193,6 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
     cadres = model.cadres
     model.set_status(idx, Status.ARRESTED)
     cadres.arrested_at[idx] = model.month
-    model.regime.note_arrest(model.month)
     delay = model.rng.geometric(1.0 / p.trial_delay, size=len(idx))
     cadres.sentence_due[idx] = model.month + delay
     transfer_offices(model, idx)
@@ -191,13 +223,13 @@ def sentence(model: FactionModel) -> None:
 
 def verdicts(model: FactionModel, draw: np.ndarray, factions: np.ndarray) -> np.ndarray:
     """Each sentence (a ``Status``) from its uniform ``draw``: execution below ``execution``,
-    else exile below ``execution + exile`` when the faction's patron has more than
+    else exile below ``execution + exile`` when the faction's patron has at least
     ``EXILE_PRESENCE``, else demotion."""
     p = model.spec.mechanisms.purge
     patron = model.factions.patron[factions]
     can_exile = np.zeros(len(draw), dtype=bool)
     has = patron != NO_PATRON
-    can_exile[has] = model.patrons.presence[patron[has]] > EXILE_PRESENCE
+    can_exile[has] = model.patrons.presence[patron[has]] >= EXILE_PRESENCE
     exiled = np.where(can_exile & (draw < p.execution + p.exile), Status.EXILED, Status.DEMOTED)
     return np.where(draw < p.execution, Status.EXECUTED, exiled).astype(np.int8)
 

@@ -37,7 +37,7 @@ from factions.plots.files import (
 from factions.plots.network import filmstrip_figure, plot_network_filmstrip, save_network_figure
 from factions.plots.shares import plot_shares
 from factions.plots.style import EXTRA_COLOURS, NEUTRAL, OKABE_ITO, faction_colours, plain
-from factions.plots.survival import plot_survival
+from factions.plots.survival import plot_end_causes, plot_survival
 from factions.plots.sweep import plot_sensitivity, plot_sweep_heatmap
 from factions.plots.timeline import plot_timeline
 
@@ -56,6 +56,7 @@ __all__ = [
     "make_figure",
     "plain",
     "plot_counterfactual",
+    "plot_end_causes",
     "plot_network_filmstrip",
     "plot_pattern_fit",
     "plot_posterior",

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from factions.errors import ExperimentError
 from factions.plots.shares import plot_shares
-from factions.plots.survival import plot_survival
+from factions.plots.survival import plot_end_causes, plot_survival
 from factions.plots.timeline import plot_timeline
 from factions.results import Results
 
@@ -39,7 +39,9 @@ DPI = 150
 
 
 def _survival_figure(results: Results, fig: Figure) -> None:
-    plot_survival(results, fig.subplots())
+    survival, causes = fig.subplots(1, 2, width_ratios=(3, 2))
+    plot_survival(results, survival)
+    plot_end_causes(results, causes)
 
 
 def _shares_figure(results: Results, fig: Figure) -> None:
@@ -53,7 +55,7 @@ def _timeline_figure(results: Results, fig: Figure) -> None:
 #: Figure kinds drawn from a results folder's tables: how to draw each on a new figure, and the
 #: figure's size in inches.
 FIGURES: dict[str, tuple[Callable[[Results, Figure], None], tuple[float, float]]] = {
-    "survival": (_survival_figure, (8.0, 6.0)),
+    "survival": (_survival_figure, (13.0, 6.0)),
     "shares": (_shares_figure, (8.0, 6.5)),
     "timeline": (_timeline_figure, (10.0, 5.0)),
 }

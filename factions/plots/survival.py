@@ -1,4 +1,5 @@
-"""Faction survival of one ensemble: Kaplan–Meier curves, bands, censoring, history, at risk."""
+"""Faction survival of one ensemble: Kaplan–Meier curves, bands, censoring, history, at risk;
+and beside it the cumulative incidence of each end cause (Aalen–Johansen)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,13 @@ from factions.plots.style import (
 )
 from factions.results import Results
 from factions.scenario import Scenario
-from factions.survival import kaplan_meier
+from factions.survival import cumulative_incidence, kaplan_meier
+from factions.tables import END_CAUSE_NAMES
 
-__all__ = ["plot_survival"]
+__all__ = ["plot_end_causes", "plot_survival"]
+
+#: Line style of each end cause on the cumulative-incidence panel.
+CAUSE_STYLES = dict(zip(END_CAUSE_NAMES, ("-", "--", ":"), strict=True))
 
 
 def _mark_historical(ax: Axes, scenario: Scenario, colours: dict[str, str]) -> bool:
@@ -138,3 +143,32 @@ def _survival_legend(ax: Axes, marked: bool) -> None:
         )
         labels.append("historical elimination")
     ax.legend(handles, labels, loc="lower left", frameon=False, fontsize=9)
+
+
+def plot_end_causes(results: Results, ax: Axes | None = None, *, alpha: float = 0.05) -> Axes:
+    """Cumulative incidence of each faction's end by cause (purged, exiled, absorbed), the
+    Aalen–Johansen estimate of :func:`factions.survival.cumulative_incidence`: colour by faction,
+    line style by cause; a cause that never ends the faction is not drawn. At each month a
+    faction's curves add up to one minus its survival curve. Returns the axes."""
+    ax = new_axes(ax, (6, 5.5))
+    spec = results.scenario
+    colours = faction_colours(spec)
+    for fid in spec.faction_ids:
+        table = cumulative_incidence(results, fid, alpha=alpha)
+        for cause, rows in table.groupby("cause", sort=False):
+            if rows["incidence"].max() > 0:
+                ax.step(
+                    rows["month"],
+                    rows["incidence"],
+                    where="post",
+                    color=colours[fid],
+                    linestyle=CAUSE_STYLES[cause],
+                    linewidth=1.6,
+                    label=f"{plain(spec.factions[fid].label)}: {cause}",
+                )
+    months_since_start_axis(ax, spec, spec.n_months)
+    ax.set_ylabel("share of runs ended by the cause")
+    ax.set_title("End causes (Aalen–Johansen)", loc="left")
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    tidy(ax)
+    return ax

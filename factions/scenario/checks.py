@@ -18,6 +18,8 @@ from factions.scenario.types import MAX_FORCE, MAX_SUPER_INDIVIDUALS
 def _unknown(kind: str, value: str, known: list[str], path: str) -> Problem:
     close = difflib.get_close_matches(value, known, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"known {kind}s: {', '.join(known) or '-'}"
+    if kind == "domain":
+        hint += " (a domain is declared by a faction's `portfolio`)"
     return Problem(path, f"unknown {kind}", value, hint=hint)
 
 
@@ -52,14 +54,11 @@ def check_references(s: Scenario) -> list[Problem]:
                 )
             )
     for key, event in s.events.items():
-        for field in ("faction", "patron"):
+        for field, kind in (("faction", "faction"), ("patron", "patron"), ("origin", "patron")):
             value = getattr(event, field, None)
-            known = factions if field == "faction" else patrons
+            known = factions if kind == "faction" else patrons
             if value is not None and value not in known:
-                problems.append(_unknown(field, value, known, f"events.{key}.{field}"))
-        for i, fid in enumerate(getattr(event, "factions", [])):
-            if fid not in s.factions:
-                problems.append(_unknown("faction", fid, factions, f"events.{key}.factions.{i}"))
+                problems.append(_unknown(kind, value, known, f"events.{key}.{field}"))
     for i, pattern in enumerate(s.patterns):
         fid = getattr(pattern, "faction", None)
         if fid is not None and fid not in s.factions:
@@ -87,6 +86,33 @@ def check_references(s: Scenario) -> list[Problem]:
                 hint="list the leader first among the faction's notables",
             )
         )
+    return problems
+
+
+def check_domains(s: Scenario) -> list[Problem]:
+    """A domain's offices are shared out at most once (shares sum to at most 1), and a setback
+    happens in a domain some faction holds (else it would blame nobody: a typo, most likely)."""
+    problems = []
+    held: dict[str, float] = {}
+    for faction in s.factions.values():
+        for domain, share in faction.portfolio.items():
+            held[domain] = held.get(domain, 0.0) + share
+    for domain, total in sorted(held.items()):
+        if total > 1.0 + 1e-9:
+            holders = [f for f, x in s.factions.items() if domain in x.portfolio]
+            problems.append(
+                Problem(
+                    f"factions.{holders[-1]}.portfolio.{domain}",
+                    f"the shares of domain '{domain}' sum to {total:g} (> 1)",
+                    s.factions[holders[-1]].portfolio[domain],
+                    hint=f"held by {', '.join(holders)}; a share is a part of the domain's offices",
+                )
+            )
+    for key, event in s.events.items():
+        domain = getattr(event, "domain", None)
+        if domain is not None and held.get(domain, 0.0) <= 0.0:
+            known = sorted(d for d, total in held.items() if total > 0)
+            problems.append(_unknown("domain", domain, known, f"events.{key}.domain"))
     return problems
 
 
@@ -258,6 +284,7 @@ def cross_checks(s: Scenario) -> list[Problem]:
     return [
         *span,
         *check_references(s),
+        *check_domains(s),
         *dates,
         *check_sizes(s),
         *check_probabilities(s),

@@ -8,9 +8,9 @@ purged: that is the model's business. Each kind is a pydantic model; the ``kind`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from factions.scenario.types import (
     MAX_CADRES_PER_FACTION,
@@ -55,6 +55,14 @@ class Setback(_Event):
 
     kind: Literal["setback"]
     magnitude: Probability = Field(description="Pretext it gives to a purge, decaying afterwards.")
+    domain: Identifier | None = Field(
+        None,
+        description=(
+            "Domain of offices it happened in (e.g. 'war'); the blame falls on the factions "
+            "holding that domain's offices (their `portfolio`), in proportion to their shares. "
+            "Omitted: a general pretext against every target."
+        ),
+    )
 
 
 class PatronPresence(_Event):
@@ -77,17 +85,35 @@ class PatronPolicy(_Event):
 
 
 class IdeologicalShock(_Event):
-    """A shock to the leader's legitimacy among some factions (e.g. de-Stalinization)."""
+    """A shock to the leader's legitimacy from a line abroad (e.g. de-Stalinization): it reaches
+    each faction by its tie to the line's origin, never by a list of targets."""
 
     kind: Literal["ideological_shock"]
-    factions: list[Identifier] = Field(
-        default_factory=list,
-        description="Factions hit; empty means every faction but the leader's.",
+    origin: Identifier | None = Field(
+        None,
+        description=(
+            "Patron whose line it is: reaches that patron's clients by their `patron_affinity`. "
+            "Omitted: a shock to the whole movement, reaching every faction tied to a foreign "
+            "patron by its affinity (a faction without a patron is not reached)."
+        ),
     )
-    magnitude: Probability = Field(description="Share of loyalty lost by the cadres hit.")
+    magnitude: Probability = Field(
+        description="Share of loyalty lost by the cadres of a faction with reach 1."
+    )
     opening_months: Annotated[int, Field(ge=0, le=120)] = Field(
-        6, description="Months during which a challenge is possible."
+        6, description="Months during which a reached faction has an opening (level = reach)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_target_list(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "factions" in data:
+            raise ValueError(
+                "`factions` was removed: a shock may not name the factions it hits. Declare "
+                "`origin` (a patron id) for a patron's line, or omit it for a shock to the "
+                "whole movement; its reach follows from each faction's patron ties"
+            )
+        return data
 
 
 class LeaderAbsence(_Event):

@@ -64,6 +64,12 @@ class CoalitionParams(_Mechanism):
     leader_constrained: bool = Field(
         True, description="Only coalitions containing the leader's faction are considered."
     )
+    preempt: bool = Field(
+        True,
+        description="When no self-enforcing coalition contains the leader's faction, the leader "
+        "strikes at the strongest faction of the unconstrained ruling coalition (false: "
+        "everyone rules together and nobody is a target).",
+    )
 
 
 class PurgeParams(_Mechanism):
@@ -83,6 +89,13 @@ class PurgeParams(_Mechanism):
     exile: Probability = Field(0.3, description="Share sent to the patron's country, if any.")
     collateral: Probability = Field(
         0.2, description="Spread to ties in non-target factions, relative to `spread`."
+    )
+    suspicion: Probability = Field(
+        1.0,
+        description="Weight of a target's disloyalty in its launch hazard (0: loyalty ignored).",
+    )
+    suspect_loyalty: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)] = Field(
+        0.5, description="Mean loyalty at or below which a target is fully suspect."
     )
     leader_exempt: bool = Field(
         True,
@@ -105,7 +118,9 @@ class ChallengeParams(_Mechanism):
     """Challenges to the leader: opening, coalition, contest (Tullock 1980)."""
 
     rate: Rate = Field(
-        0.25, description="Monthly hazard in an opening, times (1 - the faction's mean loyalty)."
+        0.25,
+        description="Monthly hazard in a full opening, times the faction's threat, its "
+        "disloyalty (1 - mean loyalty) and its odds to the power ``capacity``.",
     )
     loyalty_threshold: Probability = Field(0.5, description="Only less loyal factions challenge.")
     decisiveness: Annotated[float, Field(gt=0.0, le=20.0, allow_inf_nan=False)] = Field(
@@ -117,7 +132,29 @@ class ChallengeParams(_Mechanism):
     flight: Probability = Field(0.2, description="Share of challengers who flee after failure.")
     exposure: Weight = Field(4.0, description="Multiplier of purge hazard after failure.")
     exposure_months: Months = 24
-    spontaneous: Probability = Field(0.0, description="Opening level outside any opening event.")
+    spontaneous: Probability = Field(
+        0.05, description="Opening level outside any opening event (a share of a full opening)."
+    )
+    capacity: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] = Field(
+        0.5,
+        description="Exponent on the faction's own contest odds against the leader's camp "
+        "(0: the odds do not matter).",
+    )
+
+
+class ThreatParams(_Mechanism):
+    """How threatened a faction is: drives challenges and co-optation (Svolik 2012, ch. 3).
+
+    Disabled: a faction is fully threatened while it is a purge target, else not at all.
+    """
+
+    target: Probability = Field(0.6, description="Threat from being a purge target or enemy.")
+    arrests: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = Field(
+        3.0, description="Threat per share of the faction's cadres arrested in the last year."
+    )
+    decline: Probability = Field(
+        1.0, description="Weight of the fall of the faction's power share from its peak."
+    )
 
 
 class PatronParams(_Mechanism):
@@ -143,6 +180,11 @@ class CooptationParams(_Mechanism):
 
     rate: Rate = Field(0.01, description="Monthly probability, times loyalty above the threshold.")
     threshold: Probability = Field(0.6, description="Loyalty above which a cadre may switch.")
+    bandwagon: Probability = Field(
+        0.5,
+        description="Share of the switching probability that depends on the faction's threat "
+        "(0: threat ignored; 1: cadres of an unthreatened faction never switch).",
+    )
 
 
 class CongressParams(_Mechanism):
@@ -177,6 +219,7 @@ class Mechanisms(BaseModel):
     purge: PurgeParams = PurgeParams()
     rank_and_file: RankAndFileParams = RankAndFileParams()
     challenge: ChallengeParams = ChallengeParams()
+    threat: ThreatParams = ThreatParams()
     patrons: PatronParams = PatronParams()
     rehabilitation: RehabilitationParams = RehabilitationParams()
     cooptation: CooptationParams = CooptationParams()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factions.calendar import parse_month
 from factions.scenario.events import Event
@@ -73,6 +73,21 @@ class Faction(_Strict):
         0.0, description="Relative share of the rank-and-file membership leaning to this faction."
     )
     notables: list[Notable] = Field(default_factory=list, max_length=200)
+    portfolio: dict[Identifier, Probability] = Field(
+        default_factory=dict,
+        max_length=50,
+        description=(
+            "Share of each domain's offices the faction held at the start (domain -> share in "
+            "[0, 1]; domains are free names such as 'war', 'economy', 'south'). A setback in a "
+            "domain blames the factions holding it in proportion to their shares."
+        ),
+    )
+
+    @field_validator("portfolio")
+    @classmethod
+    def _domains_in_order(cls, portfolio: dict[str, float]) -> dict[str, float]:
+        """Domains sorted by name: their order means nothing, so it must not change the hash."""
+        return dict(sorted(portfolio.items()))
 
 
 class Leader(_Strict):

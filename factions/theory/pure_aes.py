@@ -92,9 +92,15 @@ def pure_aes_document(
         "legitimacy_growth": 0.0,
         "transfer_offices": False,
     }
-    mechanisms["coalition"] = {"alpha": alpha, "interval": 1, "leader_constrained": False}
+    mechanisms["coalition"] = {
+        "alpha": alpha,
+        "interval": 1,
+        "leader_constrained": False,
+        "preempt": False,
+    }
     mechanisms["purge"] = {
         "launch_rate": 1.0,
+        "suspicion": 0.0,
         "established_share": 0.0,
         "established_width": STEP_WIDTH,
         "direct_arrest": 1.0,
