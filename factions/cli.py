@@ -666,7 +666,10 @@ PLOT_KINDS = [
 )
 @click.option("--x", "x", help="heatmap: parameter on the x axis [the sweep's first].")
 @click.option("--y", "y", help="heatmap: parameter on the y axis [the sweep's second].")
-@click.option("--output", help="heatmap, sensitivity: the output to show [the first].")
+@click.option(
+    "--output",
+    help="heatmap, sensitivity: the output to show [the first; sensitivity: the first that varies].",
+)
 @friendly_errors
 def plot(kind, results, out, against, x, y, output):
     """Draw figure KIND from a RESULTS folder (of `factions run`, or of `factions sweep`).

@@ -20,6 +20,7 @@ def summary_with(rate: float, required: float) -> dict:
                 "median_elimination": None,
                 "median_ci": [None, None],
                 "historical": None,
+                "end_causes": {"purged": 0.5, "exiled": 0.0, "absorbed": 0.0},
             }
         ],
         "most_common_order": {"order": "a", "share": 1.0},

@@ -82,6 +82,9 @@ SIGNATURES: dict[str, Callable[[FactionModel], bool]] = {
     "cooptation": kinds("cooptation"),
     "congress": reelects,
     "recruitment": moves("members"),
+    # threat has no events of its own: it grades the challenges and switches it drives (the
+    # ablation test below checks that switching it off changes the run)
+    "threat": kinds("challenge", "cooptation"),
 }
 
 

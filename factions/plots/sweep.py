@@ -92,7 +92,9 @@ def _one_output(indices: pd.DataFrame, output: str | None) -> tuple[pd.DataFrame
     if output is None:
         if not outputs:
             raise ValueError("the sensitivity table is empty")
-        output = outputs[0]
+        # an output constant over the design has no indices (NaN rows): skip to one that has
+        defined = indices.dropna(subset=[c for c in ("ST", "mu_star") if c in indices.columns])
+        output = next((o for o in outputs if (defined["output"] == o).any()), outputs[0])
     elif output not in outputs:
         raise ValueError(f"no output {output!r} in the table (outputs: {', '.join(outputs)})")
     return indices[indices["output"] == output], output
@@ -107,7 +109,8 @@ def plot_sensitivity(
     per parameter, first-order and total, with their confidence intervals, largest ``ST`` on
     top. With ``mu_star`` and ``sigma``, draws Morris's mu* (influence) against sigma
     (interactions and non-linearity), each point labelled with its parameter. ``output``
-    picks one output of a table holding several (default: the first). Returns the axes.
+    picks one output of a table holding several (default: the first that varies over the
+    design). Returns the axes.
     """
     rows, output = _one_output(indices, output)
     if {"S1", "ST"} <= set(rows.columns):
