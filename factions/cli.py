@@ -668,7 +668,7 @@ PLOT_KINDS = [
 @click.option("--y", "y", help="heatmap: parameter on the y axis [the sweep's second].")
 @click.option(
     "--output",
-    help="heatmap, sensitivity: the output to show [the first; sensitivity: the first that varies].",
+    help="heatmap, sensitivity: the output to show [the first; sensitivity: first that varies].",
 )
 @friendly_errors
 def plot(kind, results, out, against, x, y, output):
