@@ -65,9 +65,18 @@ def main(argv: list[str] | None = None) -> int:
     for cause in ("purged", "exiled", "absorbed"):
         shares = [end_by(r, args.faction, cause).mean() for r in runs.values()]
         print(f"{'runs ending ' + cause:28}" + "".join(f"{v:>10.1%}" for v in shares))
-    print(paired.compare(paired.arrested_share(low, args.faction), arrested[args.high], test="t"))
-    purged = [end_by(r, args.faction, "purged") for r in (low, high)]
-    print(paired.compare(purged[0], purged[1], test="sign"))
+    tests = {
+        "cadres ever arrested (paired t)": paired.compare(
+            paired.arrested_share(low, args.faction), arrested[args.high], test="t"
+        ),
+        "ends by purge (exact McNemar)": paired.compare(
+            end_by(low, args.faction, "purged"), end_by(high, args.faction, "purged"), test="sign"
+        ),
+    }
+    print(f"\n{'difference, high - low':36}{'mean':>8}{'95% CI':>18}{'p (lower)':>12}")
+    for name, d in tests.items():
+        band = f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
+        print(f"{name:36}{d.difference:>+8.3f}{band:>18}{d.p_lower:>12.2g}")
     return 0
 
 

@@ -507,6 +507,7 @@ class TestPurgeLaunch:
     def test_war_gives_a_pretext_while_it_lasts(self):
         model = make(PURGE_SURE)
         exogenous.apply(model, "w", War(kind="war", date=model.date(), end="1950-03", pretext=0.7))
+        model.factions.in_coalition[:] = False  # the war's pretext is against outsiders
         np.testing.assert_allclose(purge.feasibility(model), 0.7)
         model.month += 3
         assert purge.feasibility(model).max() < 1e-12

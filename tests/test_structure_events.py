@@ -78,13 +78,34 @@ class TestBlame:
         purge.decay_pretext(model)
         np.testing.assert_allclose(model.factions.blame, [0.0, 0.15, 0.09])
 
-    def test_feasibility_is_the_highest_of_general_pretext_and_own_blame(self):
+    def test_feasibility_outside_the_coalition_is_the_highest_of_pretext_and_blame(self):
         model = make(PORTFOLIOS)
+        model.factions.in_coalition[:] = [True, False, False]
         model.regime.raise_pretext(0.25)
         self.setback(model, "war", 0.6)
         general = max(0.25, model.regime.war_pressure(model.month), purge.established(model))
         expected = np.maximum(general, [0.0, 0.3, 0.18])
-        np.testing.assert_allclose(purge.feasibility(model), expected)
+        np.testing.assert_allclose(purge.feasibility(model)[[CLIENTS, LOCALS]], expected[1:])
+
+    def test_against_a_coalition_partner_only_its_blame_counts(self):
+        model = make(PORTFOLIOS)
+        model.factions.in_coalition[:] = [True, True, False]
+        model.regime.raise_pretext(0.9)
+        self.setback(model, "war", 0.6)
+        feasible = purge.feasibility(model)
+        assert feasible[CLIENTS] == pytest.approx(0.3)  # its blame, not the pretext of 0.9
+        assert feasible[LOCALS] == pytest.approx(0.9)  # outside: the pretext
+
+    def test_a_blamed_partner_is_a_launch_candidate_and_an_unblamed_one_is_not(self):
+        model = make(PORTFOLIOS | {"mechanisms.purge.launch_rate": 1.0})
+        model.factions.in_coalition[:] = [True, True, True]
+        model.regime.raise_pretext(1.0)
+        assert (purge.launch_hazard(model) < 0).all()  # partners without blame: no campaign
+        self.setback(model, "economy", 1.0)  # the clients carry blame 0.4, the locals none
+        hazard = purge.launch_hazard(model)
+        assert hazard[CLIENTS] > 0
+        assert hazard[CORE] < 0 and hazard[LOCALS] < 0
+        assert purge.scapegoats(model).tolist() == [False, True, False]
 
     def test_blame_raises_the_launch_hazard_of_the_blamed_only(self):
         overrides = PORTFOLIOS | {

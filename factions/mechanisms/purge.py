@@ -8,7 +8,11 @@
   target's patron protection, scaled by its *suspicion* and multiplied after a failed challenge.
   A setback in a domain (war, the southern underground, ...) is a pretext only against the
   factions that held its offices (``blame``, per faction, in proportion to their portfolio
-  share; never the leader's own faction: Svolik 2012 on scapegoating). Suspicion is
+  share; never the leader's own faction: Svolik 2012 on scapegoating). Blame is the one pretext
+  that reaches a partner *inside* the coalition: against a partner the hazard is ``launch_rate *
+  blame`` (a setback lets the leader remove an ally without alarming the others, who accept
+  the blame; Svolik 2012, ch. 3; in North Korea, Pak Hon-yong, vice-premier and foreign
+  minister, was arrested in 1953 for the failure in the South: Lankov 2002). Suspicion is
   ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))`` with ``loyalty``
   the target's mean cadre loyalty: the leader's threat assessment weighs disloyalty as well as
   power, so a loyal faction outside the coalition is purged less (Wintrobe 1998 on the
@@ -68,12 +72,15 @@ def established(model: FactionModel) -> float:
 
 
 def feasibility(model: FactionModel) -> np.ndarray:
-    """Per faction, how feasible a campaign against it is: the general pretext, the war's, the
-    blame it carries for setbacks in its domains, or an established leader, whichever is
-    highest."""
+    """Per faction, how feasible a campaign against it is. Against a faction outside the
+    coalition (or an enemy): the general pretext, the war's, the blame it carries for setbacks
+    in its domains, or an established leader, whichever is highest. Against a coalition partner:
+    its blame alone (a partner is purged only as a scapegoat)."""
     regime = model.regime
+    factions = model.factions
     general = max(regime.pretext, regime.war_pressure(model.month), established(model))
-    return np.maximum(general, model.factions.blame)
+    outside = factions.enemy | ~factions.in_coalition
+    return np.where(outside, np.maximum(general, factions.blame), factions.blame)
 
 
 def targets(model: FactionModel) -> np.ndarray:
@@ -81,6 +88,17 @@ def targets(model: FactionModel) -> np.ndarray:
     enemies, less the leader's own while ``leader_exempt`` holds."""
     factions = model.factions
     mask = factions.standing & (factions.enemy | ~factions.in_coalition)
+    exempt_faction, _ = exemptions(model)
+    if exempt_faction != NO_FACTION:
+        mask[exempt_faction] = False
+    return mask
+
+
+def scapegoats(model: FactionModel) -> np.ndarray:
+    """Boolean mask of standing factions that carry blame for a setback, less the leader's own
+    while ``leader_exempt`` holds: candidates for a campaign even inside the coalition."""
+    factions = model.factions
+    mask = factions.standing & (factions.blame > 0)
     exempt_faction, _ = exemptions(model)
     if exempt_faction != NO_FACTION:
         mask[exempt_faction] = False
@@ -129,12 +147,14 @@ def launch_campaigns(model: FactionModel) -> None:
 def launch_hazard(model: FactionModel) -> np.ndarray:
     """Each faction's monthly launch hazard: ``launch_rate * feasibility * (1 - protection) *
     suspicion * exposure`` (``exposure`` only while exposed by a failed challenge) for targets
-    with no campaign running or halted, and -1 (below any draw) for the others."""
+    and scapegoats with no campaign running or halted, and -1 (below any draw) for the
+    others."""
     p = model.spec.mechanisms.purge
     month = model.month
     factions = model.factions
     scale = p.launch_rate * feasibility(model)
-    candidate = targets(model) & (factions.campaign_until < month) & (factions.halted_until < month)
+    idle = (factions.campaign_until < month) & (factions.halted_until < month)
+    candidate = (targets(model) | scapegoats(model)) & idle
     if not candidate.any():
         return np.full(model.n_factions, -1.0)
     exposure = np.where(
