@@ -4,7 +4,8 @@ Served by ``factions dashboard`` (``solara run factions.dashboard.app``). The le
 Mesa's ``ModelController`` (Step, Play/Pause, Reset), a speed slider, the current month, and the
 parameters: a scenario picker, a scenario file, the seed and Mesa's ``UserInputs`` sliders;
 changing any of them rebuilds the model (the run resets). The "One run" tab shows the network
-(Mesa's ``SpaceRendererComponent``), seat and power shares, the event log and patron presence;
+(laid out by Mesa's ``SpaceRenderer``), seat and power shares, the event log and patron presence,
+each drawing redrawn at each step only where it changed;
 the "Ensemble" tab runs replicates on local workers and draws their survival curves.
 
 The scenario shown first comes from the environment variable ``FACTIONS_DASHBOARD_SCENARIO``.
@@ -17,10 +18,10 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import solara
-from mesa.visualization.solara_viz import ModelController, SpaceRendererComponent, UserInputs
+from mesa.visualization.solara_viz import ModelController, UserInputs
 from mesa.visualization.utils import update_counter
 
-from factions.dashboard import figures, view
+from factions.dashboard import figures, frames, view
 from factions.dashboard.ensemble import Ensemble, use_ensemble
 from factions.dashboard.model import DashboardModel
 from factions.dashboard.parameters import parameters, scenario_file, sources
@@ -62,21 +63,13 @@ def MonthText(model: DashboardModel):
 
 
 @solara.component
-def NetworkPanel(model: DashboardModel):
-    """Mesa's space renderer over the patronage network (one layout per run)."""
-    renderer = solara.use_memo(lambda: figures.network_renderer(model), [model])
-    with solara.Card("Patronage network", classes=["factions-network"]):
-        SpaceRendererComponent(model, renderer)
-
-
-@solara.component
-def ChartPanel(model: DashboardModel, title: str, kind: type[figures.LiveChart], css: str):
-    """A chart of the run so far, built once per run, its lines updated at every step."""
+def LivePanel(model: DashboardModel, title: str, kind: type[figures.LivePicture], css: str):
+    """A drawing of the run so far: built once per run, redrawn where it changed at each step."""
     counter = update_counter.get()
-    chart = solara.use_memo(lambda: kind(model), [model])
+    drawing = solara.use_memo(lambda: kind(model), [model])
+    image = solara.use_memo(lambda: drawing.picture(model), [drawing, counter])
     with solara.Card(title, classes=[css]):
-        figure = chart.update(model)
-        solara.FigureMatplotlib(figure, format="png", dependencies=[counter, id(model)])
+        solara.Image(image, format=frames.FORMAT)
 
 
 @solara.component
@@ -101,11 +94,11 @@ def EventLog(model: DashboardModel):
 @solara.component
 def RunTab(model: DashboardModel):
     with solara.Columns([1, 1]):
-        NetworkPanel(model)
-        ChartPanel(model, "Seat and power shares", figures.SharesChart, "factions-shares")
+        LivePanel(model, "Patronage network", figures.NetworkChart, "factions-network")
+        LivePanel(model, "Seat and power shares", figures.SharesChart, "factions-shares")
     with solara.Columns([1, 1]):
         EventLog(model)
-        ChartPanel(model, "Patron presence", figures.PresenceChart, "factions-presence")
+        LivePanel(model, "Patron presence", figures.PresenceChart, "factions-presence")
 
 
 # ----------------------------------------------------------------------------- ensemble
