@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from factions.cli import main
 from factions.dashboard import server, view
 from factions.dashboard.model import DashboardModel
-from factions.dashboard.parameters import parameters, resolve, scenario_file
+from factions.dashboard.parameters import Parameter, parameters, resolve, scenario_file
 from factions.scenario import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,6 +57,25 @@ def test_sliders_cover_factions_patrons_and_mechanisms():
     } <= paths
     for p in parameters(spec):
         assert p.low <= p.value <= p.high, p
+
+
+def test_every_slider_position_is_a_valid_scenario_value():
+    """A slider's ends pass the scenario schema, and its value lies on its grid (a browser
+    slider snaps an off-grid value and reports it as a change, resetting the run unasked)."""
+    for source in ("korea-1945", "ussr-1923"):
+        for p in parameters(load_scenario(source)):
+            for end in (p.low, p.high):
+                resolve(source, {p.path: end})  # raises if the schema refuses it
+            assert p.value / p.step == pytest.approx(round(p.value / p.step)), p
+            slider = p.slider()
+            assert slider.is_float_slider
+            assert slider.label.endswith(f"= {p.value:g}"), slider.label
+
+
+def test_slider_step_is_fine_enough_for_the_value():
+    assert Parameter("x", "x", 0.55).step == pytest.approx(0.01)
+    assert Parameter("x", "x", 0.125).step == pytest.approx(0.001)
+    assert Parameter("x", "x", 1.0).step == pytest.approx(0.01)
 
 
 def test_slider_values_are_applied_to_the_scenario():
@@ -252,7 +271,36 @@ def test_moving_a_slider_resets_the_run_with_the_new_value(page, tmp_path):
     page.locator(".factions-changed", has_text="factions.domestic.loyalty.mean").wait_for()
     _wait_for_date(page, "1945-09")
     assert "= 0.31" in page.locator(".factions-changed").inner_text()
+    page.locator(".v-input", has_text="Domestic: loyalty = 0.31").wait_for()
     page.screenshot(path=str(tmp_path / "slider.png"), full_page=True)
+    _step_works(page)
+
+
+@pytest.mark.browser
+def test_moving_a_slider_while_playing_pauses_the_new_run(page):
+    before = _date(page)
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "before => !document.querySelector('.factions-date').innerText.includes(before)",
+        arg=before,
+    )
+    slider = page.locator(".v-input", has_text="Challenge rate").locator("[role=slider]")
+    slider.first.focus()
+    page.keyboard.press("ArrowLeft")
+    page.locator(".factions-changed", has_text="mechanisms.challenge.rate").wait_for()
+    _wait_for_date(page, "1945-09")
+    page.wait_for_timeout(3_000)  # a play loop left running would have moved the date by now
+    assert _date(page) == "1945-09"
+    assert page.get_by_role("button", name="▶").is_enabled()
+    _step_works(page)
+
+
+def _step_works(page) -> None:
+    """Step is enabled at once after a reset, and advances the new run by a month."""
+    step = page.get_by_role("button", name="Step")
+    assert step.is_enabled()
+    step.click()
+    _wait_for_date(page, "1945-10")
 
 
 @pytest.mark.browser

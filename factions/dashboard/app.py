@@ -32,6 +32,15 @@ DEFAULT_SCENARIO = "korea-1945"
 SPEED = {"value": 200, "min": 10, "max": 1000, "step": 10}  # milliseconds between months
 SEED_RANGE = (0, 999)
 LOG_HEIGHT = "440px"
+#: Each slider's label (with its value) above a full-width track: labels differ in length, and
+#: beside the label a long one left a track too short to set a value with.
+SLIDER_CSS = """
+.factions-sliders .v-input--horizontal.v-slider {
+    grid-template-areas: "prepend" "control" "messages";
+    grid-template-columns: 100%;
+}
+.factions-sliders .v-slider .v-input__prepend { margin-inline-end: 0; margin-bottom: -6px; }
+"""
 TABS = ("One run", "Ensemble")
 
 
@@ -156,6 +165,7 @@ def _changed(model: DashboardModel) -> str:
 @solara.component
 def ParameterCard(model: DashboardModel, rebuild, error: str | None):
     with solara.Card("Parameters"):
+        solara.Style(SLIDER_CSS)
         choices = sources()
         picked = model.source if model.source in choices else None
         solara.Select(
@@ -169,19 +179,20 @@ def ParameterCard(model: DashboardModel, rebuild, error: str | None):
             value="" if picked else model.source,
             on_value=lambda path: path.strip() and rebuild(source=path.strip(), values={}),
         )
-        solara.SliderInt(
-            "Seed",
-            value=model.seed,
-            min=SEED_RANGE[0],
-            max=SEED_RANGE[1],
-            on_value=lambda seed: rebuild(seed=seed),
-        )
-        if error:
-            solara.Error(error)
-        sliders = {p.path: p.slider() for p in parameters(model.spec)}
-        UserInputs(
-            sliders, on_change=lambda path, value: rebuild(values={**model.values, path: value})
-        )
+        with solara.Div(classes=["factions-sliders"]):
+            solara.SliderInt(
+                f"Seed = {model.seed}",
+                value=model.seed,
+                min=SEED_RANGE[0],
+                max=SEED_RANGE[1],
+                on_value=lambda seed: rebuild(seed=seed),
+            )
+            if error:
+                solara.Error(error)
+            sliders = {p.path: p.slider() for p in parameters(model.spec)}
+            UserInputs(
+                sliders, on_change=lambda path, value: rebuild(values={**model.values, path: value})
+            )
         with solara.Div(classes=["factions-changed"]):
             solara.Markdown(_changed(model))
         solara.FileDownload(
@@ -192,6 +203,28 @@ def ParameterCard(model: DashboardModel, rebuild, error: str | None):
 
 
 # ----------------------------------------------------------------------------- page
+
+
+@solara.component
+def RunControls(
+    model: solara.Reactive[DashboardModel], settings: Settings, speed: solara.Reactive[int]
+):
+    """Mesa's controller (Step, Play/Pause, Reset) over one run.
+
+    The page keys it by run, so a parameter change mounts a fresh one: paused, Step enabled.
+    It steps its own reactive holding the run, not the page's: the play loop of a replaced
+    controller (a thread of Mesa's that outlives it) then steps only the retired run, which the
+    page has marked finished, so the loop stops after one more month instead of playing the new
+    run behind a paused controller. A Reset here hands the new run to the page.
+    """
+    run = solara.use_reactive(model.value, on_change=model.set)
+    ModelController(
+        run,
+        model_parameters=asdict(settings),
+        play_interval=speed,
+        render_interval=solara.use_reactive(1),
+        use_threads=solara.use_reactive(False),
+    )
 
 
 @solara.component
@@ -215,6 +248,7 @@ def Page():
             error.set(str(exc))
             return
         error.set(None)
+        model.value.running = False  # stops a play loop still stepping it (see RunControls)
         settings.set(wanted)
         model.set(fresh)
         generation.set(generation.value + 1)
@@ -226,13 +260,7 @@ def Page():
         with solara.Column():
             with solara.Card("Run"):
                 MonthText(model.value)
-                ModelController(
-                    model,
-                    model_parameters=asdict(settings.value),
-                    play_interval=speed,
-                    render_interval=solara.use_reactive(1),
-                    use_threads=solara.use_reactive(False),
-                ).key(f"controller-{generation.value}")
+                RunControls(model, settings.value, speed).key(f"controls-{generation.value}")
                 solara.SliderInt(
                     "Speed: ms between months",
                     value=speed,

@@ -149,7 +149,7 @@ class LiveChart:
     def __init__(self, model: DashboardModel):
         spec = model.spec
         self.fig = Figure(figsize=(6.5, 0.4 + self.height * len(self.titles)))
-        self.fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.08, hspace=0.35)
+        self.fig.subplots_adjust(left=0.08, right=0.96, top=0.94, bottom=0.08, hspace=0.35)
         axes = self.fig.subplots(len(self.titles), 1, sharex=True, squeeze=False)[:, 0]
         self.lines = []
         for ax, title, series in zip(axes, self.titles, self.series(model), strict=True):

@@ -20,6 +20,7 @@ from factions.scenario.render import to_toml
 from factions.scenario.schema import Scenario
 
 MILITARY_CEILING = 2.0  # slider maximum for a faction's force, unless its value is higher
+STEP = 0.01  # a slider's step, unless the scenario's value needs a finer one
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,23 @@ class Parameter:
     value: float
     low: float = 0.0
     high: float = 1.0
-    step: float = 0.01
 
-    def slider(self, value: float | None = None) -> Slider:
-        """Mesa's slider description for this parameter, at ``value`` (default: the base)."""
-        shown = self.value if value is None else value
-        return Slider(self.label, shown, self.low, self.high, self.step)
+    @property
+    def step(self) -> float:
+        """Hundredths, or finer if the value is not on that grid.
+
+        A browser slider snaps its value to its grid and reports the snapped value as a change:
+        a value such as 0.125 on a grid of hundredths would reset the run unasked.
+        """
+        step = STEP
+        while abs(self.value / step - round(self.value / step)) > 1e-6 and step > 1e-6:
+            step /= 10
+        return step
+
+    def slider(self) -> Slider:
+        """Mesa's float slider for this parameter, its value in the label."""
+        label = f"{self.label} = {self.value:g}"
+        return Slider(label, self.value, self.low, self.high, self.step, dtype=float)
 
 
 def parameters(spec: Scenario) -> list[Parameter]:
