@@ -140,8 +140,9 @@ def test_view_reads_date_shares_events_and_marks():
         model.step()
     assert view.date(model) == "1949-01"  # 40 months after 1945-09
     shares = view.shares(model)
-    assert len(shares["seats"]) == 40
-    assert shares["power"].iloc[-1].sum() == pytest.approx(1.0)
+    assert shares["seats"].shape == shares["power"].shape == (40, len(model.faction_ids))
+    assert shares["power"][-1].sum() == pytest.approx(1.0)
+    assert shares["seats"][-1].sum() == pytest.approx(1.0)
     assert set(view.cadres(model).mark) <= set(view.MARKS)
     rows = view.events(model)
     assert all(set(r) == {"date", "event", "faction", "who", "detail"} for r in rows)
@@ -258,6 +259,9 @@ def test_step_advances_the_date_and_draws(page, tmp_path):
         image.wait_for()
         assert image.bounding_box()["height"] > 150, panel
     page.screenshot(path=str(tmp_path / "run.png"), full_page=True)
+    page.get_by_role("button", name="Reset").click()
+    _wait_for_date(page, "1945-09")
+    _step_works(page)
 
 
 @pytest.mark.browser

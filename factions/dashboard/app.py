@@ -72,9 +72,10 @@ def MonthText(model: DashboardModel):
 
 
 @solara.component
-def LivePanel(model: DashboardModel, title: str, kind: type[figures.LivePicture], css: str):
+def LivePanel(
+    model: DashboardModel, counter: int, title: str, kind: type[figures.LivePicture], css: str
+):
     """A drawing of the run so far: built once per run, redrawn where it changed at each step."""
-    counter = update_counter.get()
     drawing = solara.use_memo(lambda: kind(model), [model])
     image = solara.use_memo(lambda: drawing.picture(model), [drawing, counter])
     with solara.Card(title, classes=[css]):
@@ -82,9 +83,8 @@ def LivePanel(model: DashboardModel, title: str, kind: type[figures.LivePicture]
 
 
 @solara.component
-def EventLog(model: DashboardModel):
-    """The run's notable events so far, newest first."""
-    update_counter.get()
+def EventLog(model: DashboardModel, counter: int):
+    """The run's notable events so far, newest first (``counter``: Mesa's step counter)."""
     rows = view.events(model)
     lines = [
         f"- **{r['date']}** {r['event']}"
@@ -102,12 +102,18 @@ def EventLog(model: DashboardModel):
 
 @solara.component
 def RunTab(model: DashboardModel):
+    """The panels of one run, redrawn at each step.
+
+    Only this component follows Mesa's step counter and hands it to its panels: one render
+    pass per step for all of them (a counter followed by each panel costs a pass each).
+    """
+    counter = update_counter.get()
     with solara.Columns([1, 1]):
-        LivePanel(model, "Patronage network", figures.NetworkChart, "factions-network")
-        LivePanel(model, "Seat and power shares", figures.SharesChart, "factions-shares")
+        LivePanel(model, counter, "Patronage network", figures.NetworkChart, "factions-network")
+        LivePanel(model, counter, "Seat and power shares", figures.SharesChart, "factions-shares")
     with solara.Columns([1, 1]):
-        EventLog(model)
-        LivePanel(model, "Patron presence", figures.PresenceChart, "factions-presence")
+        EventLog(model, counter)
+        LivePanel(model, counter, "Patron presence", figures.PresenceChart, "factions-presence")
 
 
 # ----------------------------------------------------------------------------- ensemble

@@ -189,7 +189,7 @@ class SharesChart(LiveChart):
         return [pairs, pairs]
 
     def data(self, model):
-        return [frame.to_numpy() for frame in view.shares(model).values()]
+        return list(view.shares(model).values())
 
 
 class PresenceChart(LiveChart):

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 
-from factions.calendar import format_month, month_timestamps
+from factions.calendar import format_month
 from factions.network import to_networkx
 from factions.state import IN_OFFICE, Status
 
@@ -96,18 +95,17 @@ def cadres(model: FactionModel) -> Cadres:
     )
 
 
-def shares(model: FactionModel) -> dict[str, pd.DataFrame]:
-    """Seat share and power share per faction, one row per simulated month (date index)."""
+def shares(model: FactionModel) -> dict[str, np.ndarray]:
+    """Seat share and power share: months simulated × factions (in :attr:`faction_ids` order).
+
+    Plain arrays, read at every step: a data frame with a date index cost more than the drawing.
+    """
     done = months_done(model)
     series = model.recorder.series
-    index = month_timestamps(np.arange(done) + model.spec.start_month)
     seats = series["seats"][:done]
     totals = seats.sum(axis=1, keepdims=True)
     seat_share = np.divide(seats, totals, out=np.zeros_like(seats), where=totals > 0)
-    return {
-        "seats": pd.DataFrame(seat_share, index=index, columns=model.faction_ids),
-        "power": pd.DataFrame(series["power_share"][:done], index=index, columns=model.faction_ids),
-    }
+    return {"seats": seat_share, "power": series["power_share"][:done]}
 
 
 def events(model: FactionModel) -> list[dict[str, str]]:
