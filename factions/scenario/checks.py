@@ -63,6 +63,9 @@ def check_references(s: Scenario) -> list[Problem]:
         fid = getattr(pattern, "faction", None)
         if fid is not None and fid not in s.factions:
             problems.append(_unknown("faction", fid, factions, f"patterns.{i}.faction"))
+        for j, fid in enumerate(getattr(pattern, "order", ())):
+            if fid not in s.factions:
+                problems.append(_unknown("faction", fid, factions, f"patterns.{i}.order.{j}"))
     for pair in s.network.across_pairs:
         # Faction ids may contain '-' themselves: accept any split into two different ids.
         splits = [(pair[:i], pair[i + 1 :]) for i, c in enumerate(pair) if c == "-"]
