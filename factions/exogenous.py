@@ -96,6 +96,10 @@ def _committees(model: FactionModel, event: ev.ArmyPartyCommittees, key: str) ->
     model.regime.set_committee_rate(event.rate)
 
 
+def _set(model: FactionModel, event: ev.SetValues, key: str) -> None:
+    model.revise_mechanisms(event.values)
+
+
 HANDLERS: dict[str, Callable] = {
     "war": _war,
     "setback": _setback,
@@ -107,6 +111,7 @@ HANDLERS: dict[str, Callable] = {
     "arms_transfer": _arms,
     "congress": _congress,
     "army_party_committees": _committees,
+    "set": _set,
 }
 
 
