@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factions import exogenous
 from factions.cli import main
 from factions.errors import ScenarioValidationError
 from factions.mechanisms import power
@@ -105,3 +106,43 @@ def test_a_bad_path_or_value_is_an_error_with_the_line(tmp_path, values, found):
     assert f"{path.name}:5" in message  # the line of `values`
     done = CliRunner().invoke(main, ["scenarios", "check", str(path)])
     assert done.exit_code == 2
+
+
+# --------------------------------------------------------------------------- expulsion
+
+
+def expulsion_event(date: str, share: float, faction: str | None = None) -> str:
+    line = f'faction = "{faction}"\n' if faction else ""
+    return f'[events.cards]\ndate = "{date}"\nkind = "expulsion"\n{line}share = {share}\n'
+
+
+def members_by_leaning(model: FactionModel) -> np.ndarray:
+    m = model.members
+    return np.bincount(m.leaning[m.alive], minlength=model.n_factions)
+
+
+@pytest.mark.parametrize("faction", ["locals", None])
+def test_an_expulsion_shrinks_the_members_it_names_and_no_others(tmp_path, faction):
+    path = scenario_with(tmp_path, expulsion_event("1951-06", 0.5, faction))
+    model = FactionModel(load_scenario(path), rng=2)
+    months_until(model, "1951-06")
+    before = members_by_leaning(model)
+    exogenous.apply(model, "cards", model.spec.events["cards"])
+    after = members_by_leaning(model)
+    hit = [model.faction_index[faction]] if faction else list(range(model.n_factions))
+    for f in range(model.n_factions):
+        if f in hit:
+            assert 0.3 * before[f] < before[f] - after[f] < 0.7 * before[f]  # about half
+        else:
+            assert after[f] == before[f]
+    assert [e[1] for e in model.recorder.events][-1] == "expulsion"
+
+
+def test_an_expulsion_needs_a_share_in_0_1_and_a_known_faction(tmp_path):
+    for event, found in [
+        (expulsion_event("1951-06", 0.0), "greater than 0"),
+        (expulsion_event("1951-06", 1.5), "less than or equal to 1"),
+        (expulsion_event("1951-06", 0.2, "lokals"), "did you mean 'locals'"),
+    ]:
+        with pytest.raises(ScenarioValidationError, match=found):
+            load_scenario(scenario_with(tmp_path, event))

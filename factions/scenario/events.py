@@ -2,9 +2,9 @@
 
 History enters the model only through these dated events: a war, a setback to blame on someone, a
 patron's troops arriving or leaving, a patron's change of policy, an ideological shock, the
-leader's absence, a merger of parties, a transfer of arms, a congress, a dated change of the
-mechanisms' values (``set``). None of them says who is purged: that is the model's business.
-Each kind is a pydantic model; the ``kind`` field selects it.
+leader's absence, a merger of parties, a transfer of arms, a congress, an expulsion of members, a
+dated change of the mechanisms' values (``set``). None of them says who is purged: that is the
+model's business. Each kind is a pydantic model; the ``kind`` field selects it.
 """
 
 from __future__ import annotations
@@ -160,6 +160,17 @@ class ArmyPartyCommittees(_Event):
     rate: Probability = Field(description="Monthly share of remaining force brought under control.")
 
 
+class Expulsion(_Event):
+    """A dated purge of the membership: `share` of the members leaning to `faction` (of the whole
+    party when `faction` is omitted) are expelled, the least loyal first."""
+
+    kind: Literal["expulsion"]
+    faction: Identifier | None = Field(None, description="Faction id; omitted: the whole party.")
+    share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+        description="Share of the members concerned expelled, on average."
+    )
+
+
 #: A value of a ``set`` event: finite and bounded here; its own range is checked by the schema of
 #: the mechanism value it replaces.
 DatedNumber = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
@@ -205,6 +216,7 @@ Event = Annotated[
     | ArmsTransfer
     | Congress
     | ArmyPartyCommittees
+    | Expulsion
     | SetValues,
     Field(discriminator="kind"),
 ]
@@ -223,6 +235,7 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         ArmsTransfer,
         Congress,
         ArmyPartyCommittees,
+        Expulsion,
         SetValues,
     )
 }
