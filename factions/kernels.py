@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from factions.compiled import kernel
-from factions.state import Status
+from factions.state import NOT_YET, Status
 
 
 class LoyaltyRule(NamedTuple):
@@ -33,6 +33,15 @@ class LoyaltyRule(NamedTuple):
     faction_pull: float
     network_pull: float
     noise: float
+
+
+class ThreatRule(NamedTuple):
+    """The scalars of the factions' threat (:mod:`factions.mechanisms.threat`)."""
+
+    since: int  # arrests from this month on are recent
+    target: float  # weight of being a purge target
+    arrests: float  # weight of the share of cadres recently arrested
+    decline: float  # weight of the fall from the peak power share
 
 
 class SpreadRule(NamedTuple):
@@ -67,6 +76,55 @@ def mean_loyalty(faction, office, loyalty, military, seat, status, arrested_at, 
     for f in range(n_factions):
         means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
     return means
+
+
+@kernel
+def arrested_share(faction, office, loyalty, military, seat, status, arrested_at, since, n_factions):
+    """Per faction, the share of its cadres in office or arrested since ``since`` that were
+    arrested since then (0 for a faction with neither)."""
+    arrested = np.zeros(n_factions)
+    counted = np.zeros(n_factions)
+    for i in range(faction.shape[0]):
+        recent = arrested_at[i] >= since and arrested_at[i] != NOT_YET
+        if recent:
+            arrested[faction[i]] += 1.0
+        if recent or office[i]:
+            counted[faction[i]] += 1.0
+    share = np.zeros(n_factions)
+    for f in range(n_factions):
+        if counted[f] > 0:
+            share[f] = arrested[f] / counted[f]
+    return share
+
+
+@kernel
+def power_decline(power, peak):
+    """Per faction, ``1 - power / peak`` clipped to [0, 1] (0 where the peak is 0)."""
+    decline = np.zeros(power.shape[0])
+    for f in range(power.shape[0]):
+        ratio = power[f] / peak[f] if peak[f] > 0 else 1.0
+        decline[f] = min(max(1.0 - ratio, 0.0), 1.0)
+    return decline
+
+
+@kernel
+def threat_level(
+    faction, office, loyalty, military, seat, status, arrested_at, target, standing, power, peak,
+    since, target_weight, arrests_weight, decline_weight
+):  # fmt: skip
+    """Each faction's threat (the rule of ``mechanisms/threat.py``; the scalars are a
+    :class:`ThreatRule`): ``1 - (1 - target) (1 - arrests) (1 - decline)`` with each warning
+    times its weight (arrests capped at 1), 0 for a faction not ``standing``."""
+    n = target.shape[0]
+    share = arrested_share(faction, office, loyalty, military, seat, status, arrested_at, since, n)
+    decline = power_decline(power, peak)
+    level = np.zeros(n)
+    for f in range(n):
+        if standing[f]:
+            aimed = target_weight * (1.0 if target[f] else 0.0)
+            arrests = min(1.0, arrests_weight * share[f])
+            level[f] = 1.0 - (1.0 - aimed) * (1.0 - arrests) * (1.0 - decline_weight * decline[f])
+    return level
 
 
 @kernel
