@@ -79,7 +79,9 @@ def mean_loyalty(faction, office, loyalty, military, seat, status, arrested_at, 
 
 
 @kernel
-def arrested_share(faction, office, loyalty, military, seat, status, arrested_at, since, n_factions):
+def arrested_share(
+    faction, office, loyalty, military, seat, status, arrested_at, since, n_factions
+):  # fmt: skip
     """Per faction, the share of its cadres in office or arrested since ``since`` that were
     arrested since then (0 for a faction with neither)."""
     arrested = np.zeros(n_factions)
