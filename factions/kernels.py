@@ -217,10 +217,11 @@ def indoctrinate(loyalty, used, rate):
 @kernel
 def fill_components(
     faction, office, loyalty, military, seat, status, arrested_at, raw, control, leader,
-    legitimacy, members
+    legitimacy, entries, scale, presence, patron_slot, patron_affinity
 ):  # fmt: skip
-    """Fill the rows of ``raw`` (``power.COMPONENTS`` order) but patron backing: armed force of
-    the cadres in office after army control, their seats, legitimacy, and ``members`` (in
+    """Fill the rows of ``raw`` (``power.COMPONENTS`` order): armed force of the cadres in office
+    after army control, their seats, patron backing (the faction's patron's ``presence`` times
+    its affinity; 0 without patrons), legitimacy, and members (``entries`` times ``scale``, in
     persons)."""
     raw[:2] = 0.0
     for i in range(faction.shape[0]):
@@ -233,9 +234,24 @@ def fill_components(
     own = raw[0, leader]
     for f in range(raw.shape[1]):
         raw[0, f] *= 1.0 - control
+        raw[2, f] = presence[patron_slot[f]] * patron_affinity[f] if presence.shape[0] else 0.0
         raw[3, f] = legitimacy[f]
-        raw[4, f] = members[f]
+        raw[4, f] = entries[f] * scale
     raw[0, leader] = own + control * (total - own)
+
+
+@kernel
+def faction_power(
+    faction, office, loyalty, military, seat, status, arrested_at, raw, control, leader,
+    legitimacy, entries, scale, presence, patron_slot, patron_affinity, standing, weights
+):  # fmt: skip
+    """:func:`fill_components`, then :func:`power_shares` of the components: the month's power
+    in one call (it is computed twice a month)."""
+    fill_components(
+        faction, office, loyalty, military, seat, status, arrested_at, raw, control, leader,
+        legitimacy, entries, scale, presence, patron_slot, patron_affinity
+    )  # fmt: skip
+    return power_shares(raw, standing, weights)
 
 
 @kernel
