@@ -44,6 +44,16 @@ class ThreatRule(NamedTuple):
     decline: float  # weight of the fall from the peak power share
 
 
+class LaunchRule(NamedTuple):
+    """The scalars of a month of purge launches (:mod:`factions.mechanisms.purge`)."""
+
+    month: int
+    launch_rate: float
+    exposure: float  # the hazard's multiplier while a failed challenge exposes the target
+    suspicion: float
+    suspect_loyalty: float
+
+
 class SpreadRule(NamedTuple):
     """The scalars of a month of arrests (:mod:`factions.mechanisms.purge`)."""
 
@@ -127,6 +137,65 @@ def threat_level(
             arrests = min(1.0, arrests_weight * share[f])
             level[f] = 1.0 - (1.0 - aimed) * (1.0 - arrests) * (1.0 - decline_weight * decline[f])
     return level
+
+
+@kernel
+def launch_hazard(
+    faction, office, loyalty, military, seat, status, arrested_at, target, feasibility,
+    protection, campaign_until, halted_until, exposed_until, month, launch_rate, exposure,
+    suspicion, suspect_loyalty
+):  # fmt: skip
+    """Each faction's monthly launch hazard (the rule of ``mechanisms/purge.py``; the scalars
+    are a :class:`LaunchRule`): ``launch_rate * feasibility * (1 - protection) * suspicion *
+    exposure`` for a ``target`` with no campaign running or halted in ``month``, -1 (below any
+    draw) for the others. Suspicion is ``1 - suspicion + suspicion * min(1, (1 - loyalty) /
+    (1 - suspect_loyalty))`` of the faction's mean loyalty in office (1 without cadres);
+    ``exposure`` applies while ``exposed_until`` runs."""
+    n = target.shape[0]
+    hazard = np.full(n, -1.0)
+    candidate = np.zeros(n, dtype=np.bool_)
+    for f in range(n):
+        candidate[f] = target[f] and campaign_until[f] < month and halted_until[f] < month
+    if not candidate.any():
+        return hazard
+    sums, counts = faction_loyalty(faction, office, loyalty, n)
+    for f in range(n):
+        if candidate[f]:
+            mean = sums[f] / counts[f] if counts[f] > 0 else 1.0
+            suspect = min(1.0, (1.0 - mean) / (1.0 - suspect_loyalty))
+            factor = 1.0 - suspicion + suspicion * suspect
+            exposed = exposure if exposed_until[f] >= month else 1.0
+            hazard[f] = launch_rate * feasibility[f] * (1.0 - protection[f]) * factor * exposed
+    return hazard
+
+
+@kernel
+def switch_candidates(
+    faction, office, loyalty, military, seat, status, arrested_at, leader, threshold
+):  # fmt: skip
+    """The cadres in office outside the ``leader``'s faction whose loyalty exceeds
+    ``threshold`` (co-optation's candidates), in index order."""
+    chosen = np.empty(faction.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(faction.shape[0]):
+        if office[i] and faction[i] != leader and loyalty[i] > threshold:
+            chosen[k] = i
+            k += 1
+    return chosen[:k]
+
+
+@kernel
+def switch_chances(candidates, faction, loyalty, threat, rate, bandwagon, threshold):
+    """Each candidate's monthly chance of switching (the rule of ``mechanisms/cooptation.py``):
+    ``rate * (1 - bandwagon + bandwagon * threat)`` of its faction, times its loyalty's excess
+    over ``threshold`` as a share of what is above it."""
+    above = max(1e-9, 1.0 - threshold)
+    chance = np.empty(candidates.shape[0])
+    for k in range(candidates.shape[0]):
+        i = candidates[k]
+        pull = rate * (1.0 - bandwagon + bandwagon * threat[faction[i]])
+        chance[k] = pull * ((loyalty[i] - threshold) / above)
+    return chance
 
 
 @kernel

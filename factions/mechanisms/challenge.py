@@ -38,10 +38,8 @@ if TYPE_CHECKING:
 def opening(model: FactionModel) -> np.ndarray:
     """Opening level per faction this month from events, in [0, 1]: 1 while the leader is
     abroad or an opening event holds for the faction, else 0."""
-    level = np.zeros(model.n_factions)
-    if model.leader_absent:
-        level[:] = 1.0
-    return np.maximum(level, model.factions.opening(model.month))
+    level = model.factions.opening(model.month)
+    return np.maximum(level, 1.0) if model.leader_absent else level
 
 
 def contest_odds(side: float, camp: float, decisiveness: float) -> float:
@@ -54,15 +52,10 @@ def contest_odds(side: float, camp: float, decisiveness: float) -> float:
 def solo_odds(model: FactionModel) -> np.ndarray:
     """Each faction's own contest odds against the ruling coalition less itself."""
     r = model.spec.mechanisms.challenge.decisiveness
-    power = model.power
-    camp = power[model.factions.in_coalition].sum()
     inside = model.factions.in_coalition
-    return np.array(
-        [
-            contest_odds(float(power[f]), float(camp - (power[f] if inside[f] else 0.0)), r)
-            for f in range(model.n_factions)
-        ]
-    )
+    camp = float(model.power[inside].sum())
+    pairs = zip(model.power.tolist(), inside.tolist(), strict=True)
+    return np.array([contest_odds(own, camp - own if member else camp, r) for own, member in pairs])
 
 
 def hazard(model: FactionModel) -> np.ndarray:
