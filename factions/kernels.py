@@ -148,9 +148,8 @@ def launch_hazard(
     """Each faction's monthly launch hazard (the rule of ``mechanisms/purge.py``; the scalars
     are a :class:`LaunchRule`): ``launch_rate * feasibility * (1 - protection) * suspicion *
     exposure`` for a ``target`` with no campaign running or halted in ``month``, -1 (below any
-    draw) for the others. Suspicion is ``1 - suspicion + suspicion * min(1, (1 - loyalty) /
-    (1 - suspect_loyalty))`` of the faction's mean loyalty in office (1 without cadres);
-    ``exposure`` applies while ``exposed_until`` runs."""
+    draw) for the others. Suspicion is :func:`suspicion_factor` of the faction's mean loyalty in
+    office (1 without cadres); ``exposure`` applies while ``exposed_until`` runs."""
     n = target.shape[0]
     hazard = np.full(n, -1.0)
     candidate = np.zeros(n, dtype=np.bool_)
@@ -162,11 +161,18 @@ def launch_hazard(
     for f in range(n):
         if candidate[f]:
             mean = sums[f] / counts[f] if counts[f] > 0 else 1.0
-            suspect = min(1.0, (1.0 - mean) / (1.0 - suspect_loyalty))
-            factor = 1.0 - suspicion + suspicion * suspect
+            factor = suspicion_factor(mean, suspicion, suspect_loyalty)
             exposed = exposure if exposed_until[f] >= month else 1.0
             hazard[f] = launch_rate * feasibility[f] * (1.0 - protection[f]) * factor * exposed
     return hazard
+
+
+@kernel
+def suspicion_factor(loyalty, suspicion, suspect_loyalty):
+    """The launch hazard's disloyalty factor for a faction of mean ``loyalty``:
+    ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))``."""
+    suspect = min(1.0, (1.0 - loyalty) / (1.0 - suspect_loyalty))
+    return 1.0 - suspicion + suspicion * suspect
 
 
 @kernel

@@ -147,6 +147,14 @@ def launch_hazard(model: FactionModel) -> np.ndarray:
     )
 
 
+def suspicion(model: FactionModel) -> np.ndarray:
+    """Each faction's suspicion in [0, 1], the launch hazard's disloyalty factor (the rule of
+    the module docstring, :func:`factions.kernels.suspicion_factor`)."""
+    p = model.spec.mechanisms.purge
+    means = loyalty_mechanism.mean_loyalty(model).tolist()
+    return np.array([kernels.suspicion_factor(m, p.suspicion, p.suspect_loyalty) for m in means])
+
+
 def start_campaign(model: FactionModel, faction: int) -> None:
     """Open a campaign against ``faction``: a scapegoat first, then a rank-and-file wave."""
     p = model.spec.mechanisms.purge
