@@ -168,6 +168,44 @@ def launch_hazard(
 
 
 @kernel
+def challenge_hazard(able, opening, threat, loyalty, odds, rate, spontaneous):
+    """Each faction's monthly hazard of challenging (the rule of ``mechanisms/challenge.py``):
+    ``rate * (spontaneous + (1 - spontaneous) * opening) * threat * (1 - loyalty) * odds`` for
+    the factions ``able`` to challenge, 0 for the others."""
+    hazard = np.zeros(able.shape[0])
+    for f in range(able.shape[0]):
+        if able[f]:
+            level = spontaneous + (1.0 - spontaneous) * opening[f]
+            hazard[f] = rate * level * threat[f] * (1.0 - loyalty[f]) * odds[f]
+    return hazard
+
+
+@kernel
+def returnable(status):
+    """Indices of the demoted and exiled cadres (those rehabilitation may return), in index
+    order."""
+    chosen = np.empty(status.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == Status.DEMOTED or status[i] == Status.EXILED:
+            chosen[k] = i
+            k += 1
+    return chosen[:k]
+
+
+@kernel
+def trials_due(status, sentence_due, month):
+    """Indices of the arrested cadres whose trial is due by ``month``, in index order."""
+    chosen = np.empty(status.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == Status.ARRESTED and sentence_due[i] <= month:
+            chosen[k] = i
+            k += 1
+    return chosen[:k]
+
+
+@kernel
 def suspicion_factor(loyalty, suspicion, suspect_loyalty):
     """The launch hazard's disloyalty factor for a faction of mean ``loyalty``:
     ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))``."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions import kernels
 from factions.mechanisms.loyalty import mean_loyalty
 from factions.mechanisms.power import transfer_offices
 from factions.mechanisms.threat import threat
@@ -59,18 +60,19 @@ def solo_odds(model: FactionModel) -> np.ndarray:
 
 
 def hazard(model: FactionModel) -> np.ndarray:
-    """Each faction's monthly hazard of challenging (the rule of the module docstring); 0 for
-    the leader's faction, the loyal and those cooling down after a challenge."""
+    """Each faction's monthly hazard of challenging (the rule of the module docstring, the
+    arithmetic in :func:`factions.kernels.challenge_hazard`); 0 for the leader's faction, the
+    loyal and those cooling down after a challenge."""
     p = model.spec.mechanisms.challenge
     loyalty = mean_loyalty(model)
     able = (loyalty < p.loyalty_threshold) & (model.factions.challenge_cooldown < model.month)
     able[model.leader.faction] = False
     if not able.any():  # nobody may challenge: no threat to assess
         return np.zeros(model.n_factions)
-    level = p.spontaneous + (1.0 - p.spontaneous) * opening(model)
-    odds = solo_odds(model) ** p.capacity if p.capacity else 1.0
-    rate = p.rate * level * threat(model) * (1.0 - loyalty) * odds
-    return np.where(able, rate, 0.0)
+    odds = solo_odds(model) ** p.capacity if p.capacity else np.ones(model.n_factions)
+    return kernels.challenge_hazard(
+        able, opening(model), threat(model), loyalty, odds, p.rate, p.spontaneous
+    )
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:

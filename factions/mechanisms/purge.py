@@ -206,7 +206,7 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
 def sentence(model: FactionModel) -> None:
     """Sentence every arrested cadre whose trial is due; large batches are show trials."""
     cadres = model.cadres
-    due = np.flatnonzero((cadres.status == Status.ARRESTED) & (cadres.sentence_due <= model.month))
+    due = kernels.trials_due(cadres.status, cadres.sentence_due, model.month)
     if len(due) == 0:
         return
     draw = model.rng.random(len(due))
