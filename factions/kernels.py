@@ -121,21 +121,22 @@ def power_decline(power, peak):
 
 @kernel
 def threat_level(
-    faction, office, loyalty, military, seat, status, arrested_at, target, standing, power, peak,
-    since, target_weight, arrests_weight, decline_weight
+    faction, office, loyalty, military, seat, status, arrested_at, is_target, standing, power, peak,
+    since, target, arrests, decline
 ):  # fmt: skip
     """Each faction's threat (the rule of ``mechanisms/threat.py``; the scalars are a
     :class:`ThreatRule`): ``1 - (1 - target) (1 - arrests) (1 - decline)`` with each warning
-    times its weight (arrests capped at 1), 0 for a faction not ``standing``."""
-    n = target.shape[0]
+    times its weight (arrests capped at 1; ``is_target``: a purge target), 0 for a faction not
+    ``standing``."""
+    n = is_target.shape[0]
     share = arrested_share(faction, office, loyalty, military, seat, status, arrested_at, since, n)
-    decline = power_decline(power, peak)
+    fall = power_decline(power, peak)
     level = np.zeros(n)
     for f in range(n):
         if standing[f]:
-            aimed = target_weight * (1.0 if target[f] else 0.0)
-            arrests = min(1.0, arrests_weight * share[f])
-            level[f] = 1.0 - (1.0 - aimed) * (1.0 - arrests) * (1.0 - decline_weight * decline[f])
+            aimed = target * (1.0 if is_target[f] else 0.0)
+            arrested = min(1.0, arrests * share[f])
+            level[f] = 1.0 - (1.0 - aimed) * (1.0 - arrested) * (1.0 - decline * fall[f])
     return level
 
 
