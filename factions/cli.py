@@ -79,24 +79,44 @@ _set_option = click.option(
 )
 
 
-def _progress_bar(total: int, label: str):
-    from tqdm import tqdm
+class _Bar:
+    """A progress bar on stderr, called as ``progress(done)`` or ``progress(done, total)``.
 
-    bar = tqdm(total=total, desc=label, unit="run", file=sys.stderr, disable=None)
+    The bar appears at the first call and starts there (a resumed sweep's stored runs are not
+    counted in its rate); leaving the ``with`` block closes it.
+    """
 
-    def update(done: int, _total: int) -> None:
-        bar.update(done - bar.n)
-        if done >= _total:
-            bar.close()
+    def __init__(self, label: str, unit: str = "run", total: int | None = None):
+        self.label, self.unit, self.total = label, unit, total
+        self.bar = None
 
-    return update
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total or self.total,
+                initial=done,
+                desc=self.label,
+                unit=self.unit,
+                file=sys.stderr,
+                disable=None,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
-def _simulate(spec, replicates: int, seed: int, workers: int):
+def _simulate(scenario, replicates: int, seed: int, workers: int):
     from factions.ensemble import run_ensemble
 
-    progress = _progress_bar(replicates, spec.name)
-    return run_ensemble(spec, replicates, seed, workers=workers, progress=progress)
+    with _Bar(scenario.name) as progress:
+        return run_ensemble(scenario, replicates, seed, workers=workers, progress=progress)
 
 
 _replicates = click.option(
@@ -187,29 +207,6 @@ def validate(target, replicates, seed, workers, overrides):
 
 
 # ----------------------------------------------------------------------------------- sweeps
-
-
-def _sweep_bar(label: str):
-    """A tqdm bar for ``progress(done, total)``; it starts at the runs already stored."""
-    from tqdm import tqdm
-
-    bars: list = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(
-                tqdm(
-                    total=total, initial=done, desc=label, unit="run", file=sys.stderr, disable=None
-                )
-            )
-        bars[0].update(done - bars[0].n)
-
-    def close() -> None:
-        if bars:
-            bars[0].close()
-
-    update.close = close  # type: ignore[attr-defined]
-    return update
 
 
 def _duration(seconds: float) -> str:
@@ -316,20 +313,28 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
     import signal
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    from factions.experiment import load_experiment
+    from factions.experiment import SweepOptions, load_experiment
 
+    options = SweepOptions(
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        new=new,
+        batch_size=batch_size,
+        retries=retries,
+    )
     folder = Path(out) if out else None
     try:
         exp = load_experiment(experiment, replicates)
         folder = folder or Path("results") / exp.name
-        results = _run_sweep(exp, folder, workers, scheduler, resume, new, batch_size, retries)
+        results = _run_sweep(exp, folder, options)
     except KeyboardInterrupt:
         _interrupted(folder)
         sys.exit(EXIT_INTERRUPTED)
     _report(results)
 
 
-def _run_sweep(exp, folder: Path, workers, scheduler, resume, new, batch_size, retries):
+def _run_sweep(exp, folder: Path, options):
     """Run the sweep with a progress bar on stderr."""
     from factions.experiment import run_sweep
 
@@ -338,21 +343,8 @@ def _run_sweep(exp, folder: Path, workers, scheduler, resume, new, batch_size, r
         f"({exp.design.kind} design over {exp.base.name}) -> {folder}/",
         err=True,
     )
-    bar = _sweep_bar(exp.name)
-    try:
-        return run_sweep(
-            exp,
-            folder,
-            workers=workers,
-            scheduler=scheduler,
-            resume=resume,
-            new=new,
-            batch_size=batch_size,
-            retries=retries,
-            progress=bar,
-        )
-    finally:
-        bar.close()
+    with _Bar(exp.name) as progress:
+        return run_sweep(exp, folder, options, progress=progress)
 
 
 def _interrupted(folder: Path | None) -> None:
@@ -410,18 +402,6 @@ def _quiet_pyabc() -> None:
     abc_log = logging.getLogger("ABC")
     abc_log.handlers.clear()
     abc_log.setLevel(logging.getLogger().getEffectiveLevel())
-
-
-def _simulation_bar(label: str, total: int | None):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=label, unit="particle", file=sys.stderr, disable=None)
-
-    def update(done: int) -> None:
-        bar.update(done - bar.n)
-
-    update.close = bar.close  # type: ignore[attr-defined]
-    return update
 
 
 @main.command()
@@ -511,7 +491,6 @@ def calibrate(
         f"particles x {replicates} replicates -> {folder}/",
         err=True,
     )
-    bar = _simulation_bar(base.name, max_simulations)
     settings = {
         "populations": populations,
         "particles": particles,
@@ -522,12 +501,11 @@ def calibrate(
     }
     try:
         with abc.calibration_folder(folder, force) as staging:  # renamed into place when complete
-            try:
+            with _Bar(base.name, "particle", max_simulations) as progress:
+                progress(0)
                 result = abc.calibrate(
-                    scenario, checked, db=staging / "abc.db", progress=bar, **settings
+                    scenario, checked, db=staging / "abc.db", progress=progress, **settings
                 )
-            finally:
-                bar.close()
             result.settings["command"] = sys.argv
             written = [folder / p.relative_to(staging) for p in result.save(staging)]
             if scenario_file:  # inside the block: if it fails, no folder is left either

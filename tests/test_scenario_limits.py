@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factions.ensemble import run_ensemble, run_replicate
+from factions.ensemble import run_ensemble
 from factions.errors import ScenarioError, ScenarioValidationError
+from factions.experiment.runner import run_replicate
 from factions.scenario import Scenario, apply_overrides, json_schema, load_scenario
 from factions.scenario.events import EVENT_LOG_KINDS
 from factions.scenario.load import validate

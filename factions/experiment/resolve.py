@@ -54,6 +54,21 @@ class Experiment:
     _document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _cache: dict[int, Scenario] = field(default_factory=dict, repr=False, compare=False)
 
+    @classmethod
+    def ensemble(cls, scenario: Scenario, replicates: int, seed: int) -> Experiment:
+        """One point, ``scenario`` itself, run ``replicates`` times: an ensemble. The scenario
+        is already valid, so there is nothing to check and its point is not resolved again."""
+        exp = cls(
+            name=scenario.name,
+            base=scenario,
+            design=designs.grid({}),
+            replicates=replicates,
+            seed=seed,
+            point_hashes=(scenario.hash,),
+        )
+        exp._cache[0] = scenario
+        return exp
+
     @property
     def n_points(self) -> int:
         return len(self.design)
