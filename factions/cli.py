@@ -19,6 +19,8 @@ from factions import __version__
 from factions.errors import FactionsError, ScenarioValidationError
 from factions.seeds import MAX_REPLICATES
 
+__all__ = ["main"]  # the commands are reached through it
+
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -475,15 +477,15 @@ def calibrate(
     """
     import signal
 
-    from factions import calibrate as abc
+    from factions.calibrate import files, smc
 
     signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up the staging folder, as on Ctrl-C
-    base, checked = abc.prepare(scenario, params)
+    base, checked = smc.prepare(scenario, params)
     folder = Path(out) if out else Path("results") / f"{base.name}-calibration"
-    abc.check_folder(folder, force)
+    files.check_folder(folder, force)
     if scenario_file:
-        abc.check_scenario_file(scenario_file, force)
-    abc.require_pyabc()
+        files.check_scenario_file(scenario_file, force)
+    smc.require_pyabc()
     _quiet_pyabc()
     click.echo(
         f"{base.name}: {len(checked)} parameter{'s' if len(checked) != 1 else ''}, "
@@ -500,16 +502,16 @@ def calibrate(
         "max_simulations": max_simulations,
     }
     try:
-        with abc.calibration_folder(folder, force) as staging:  # renamed into place when complete
+        with files.calibration_folder(folder, force) as staging:  # renamed into place when complete
             with _Bar(base.name, "particle", max_simulations) as progress:
                 progress(0)
-                result = abc.calibrate(
+                result = smc.calibrate(
                     scenario, checked, db=staging / "abc.db", progress=progress, **settings
                 )
             result.settings["command"] = sys.argv
             written = [folder / p.relative_to(staging) for p in result.save(staging)]
             if scenario_file:  # inside the block: if it fails, no folder is left either
-                written.append(abc.write_scenario(result, scenario_file, force))
+                written.append(files.write_scenario(result, scenario_file, force))
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing written to {folder}/", err=True)
         sys.exit(EXIT_INTERRUPTED)

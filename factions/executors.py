@@ -27,6 +27,17 @@ from pathlib import Path
 
 from factions.errors import ExperimentError
 
+__all__ = [
+    "PRELOAD",
+    "SerialExecutor",
+    "Workers",
+    "check_count",
+    "check_workers",
+    "local_pool",
+    "process_context",
+    "quiet_worker",
+]
+
 log = logging.getLogger(__name__)
 
 PRELOAD = ["factions._preload"]  # the model, its tables and its warmed-up kernels

@@ -15,14 +15,13 @@ from click.testing import CliRunner
 from factions.calibrate import (
     Parameter,
     calibrate,
-    check_folder,
     check_parameters,
-    check_scenario_file,
     failure_distance,
     parse_parameter,
     particle_seed,
     weighted_quantiles,
 )
+from factions.calibrate.files import check_folder, check_scenario_file
 from factions.cli import main
 from factions.errors import CalibrationError
 from factions.scenario import load_scenario

@@ -29,7 +29,17 @@ from factions.experiment.spec import (
     with_line,
 )
 from factions.scenario import Scenario, apply_overrides, load_scenario, locate
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
+
+__all__ = [
+    "SHOWN_POINTS",
+    "Experiment",
+    "check",
+    "design_from_spec",
+    "experiment_from_manifest",
+    "load_experiment",
+    "make_experiment",
+]
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +138,7 @@ class Experiment:
 
 
 def _point_scenario(document: dict[str, Any], values: Mapping[str, Any], point: int) -> Scenario:
-    return validate(apply_overrides(document, values), source=f"design point {point}")
+    return scenario_from_document(apply_overrides(document, values), source=f"design point {point}")
 
 
 # --------------------------------------------------------------------------- checks
@@ -384,7 +394,7 @@ def load_experiment(name_or_path: str | Path, replicates: int | None = None) -> 
 
 def experiment_from_manifest(manifest: Mapping[str, Any]) -> Experiment:
     """Rebuild the experiment a store was made for (to read its points' scenarios back)."""
-    base = validate(manifest["resolved_scenario"], source="manifest.json")
+    base = scenario_from_document(manifest["resolved_scenario"], source="manifest.json")
     data = manifest["experiment"]
     spec = ExperimentSpec.model_validate(data["spec"]) if data.get("spec") else None
     design = Design.from_json(manifest["design"])

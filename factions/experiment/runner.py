@@ -50,6 +50,28 @@ from factions.scenario import Scenario
 from factions.seeds import replicate_seed, spawn_key_text
 from factions.tables import TABLES, concat_tables, run_tables
 
+__all__ = [
+    "MAX_BATCH",
+    "SWEEP_DEPENDENCIES",
+    "MemorySink",
+    "Progress",
+    "RunFailed",
+    "Sink",
+    "SweepOptions",
+    "Task",
+    "TaskResult",
+    "batch_size_for",
+    "failed_runs",
+    "make_tasks",
+    "manifest",
+    "points_table",
+    "run_in_memory",
+    "run_replicate",
+    "run_sweep",
+    "run_task",
+    "sweep",
+]
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]

@@ -24,6 +24,16 @@ from factions.scenario.types import (
     Probability,
 )
 
+__all__ = [
+    "CongressSeats",
+    "EliminatedFirst",
+    "EliminationWindow",
+    "EventCount",
+    "MemberCount",
+    "Pattern",
+    "Survives",
+]
+
 
 class _Pattern(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -83,7 +93,7 @@ class CongressSeats(_Pattern):
     tolerance: Annotated[int, Field(ge=0, le=MAX_SEATS)] = 3
 
 
-class Membership(_Pattern):
+class MemberCount(_Pattern):
     """Party membership at `date` is within `tolerance` (relative) of `members`."""
 
     kind: Literal["membership"]
@@ -93,6 +103,6 @@ class Membership(_Pattern):
 
 
 Pattern = Annotated[
-    EliminatedFirst | EliminationWindow | Survives | EventCount | CongressSeats | Membership,
+    EliminatedFirst | EliminationWindow | Survives | EventCount | CongressSeats | MemberCount,
     Field(discriminator="kind"),
 ]
