@@ -152,10 +152,10 @@ def run(scenario, replicates, seed, workers, overrides, out, figures):
     from factions.scenario import load_scenario
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    spec = load_scenario(scenario, list(overrides))
-    folder = check_run_folder(Path(out or Path("results") / spec.name))  # before simulating
+    loaded = load_scenario(scenario, list(overrides))
+    folder = check_run_folder(Path(out or Path("results") / loaded.name))  # before simulating
     try:
-        written = _run_and_save(spec, replicates, seed, workers, overrides, folder, figures)
+        written = _run_and_save(loaded, replicates, seed, workers, overrides, folder, figures)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: {folder}/ left as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -163,11 +163,11 @@ def run(scenario, replicates, seed, workers, overrides, out, figures):
         click.echo(f"figure: {path}")
 
 
-def _run_and_save(spec, replicates, seed, workers, overrides, folder: Path, figures: bool):
+def _run_and_save(scenario, replicates, seed, workers, overrides, folder: Path, figures: bool):
     """Simulate, write the results folder (atomically), print the summary; return figures."""
     from factions.summary import render, summarise
 
-    results = _simulate(spec, replicates, seed, workers)
+    results = _simulate(scenario, replicates, seed, workers)
     results.manifest["command"] = sys.argv
     results.manifest["overrides"] = list(overrides)
     summary = summarise(results)
@@ -549,8 +549,8 @@ def scenarios_list():
     from factions.scenario import list_bundled, load_scenario
 
     for name in list_bundled():
-        spec = load_scenario(name)
-        click.echo(f"{name:<28}{spec.title}")
+        loaded = load_scenario(name)
+        click.echo(f"{name:<28}{loaded.title}")
 
 
 @scenarios.command("show")
@@ -563,10 +563,10 @@ def scenarios_show(scenario, overrides, as_json):
     from factions.scenario import load_scenario
     from factions.scenario.render import to_toml
 
-    spec = load_scenario(scenario, list(overrides))
-    data = spec.model_dump(mode="json", exclude_none=True, exclude={"extends"})
+    resolved = load_scenario(scenario, list(overrides))
+    data = resolved.model_dump(mode="json", exclude_none=True, exclude={"extends"})
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else to_toml(data))
-    click.echo(f"# hash: {spec.hash}" if not as_json else "", nl=not as_json)
+    click.echo(f"# hash: {resolved.hash}" if not as_json else "", nl=not as_json)
 
 
 @scenarios.command("check")
@@ -578,7 +578,7 @@ def scenarios_check(files):
     failed = 0
     for name in files:
         try:
-            spec = load_scenario(name)
+            loaded = load_scenario(name)
         except ScenarioValidationError as exc:
             failed += 1
             click.echo(exc.render(), err=True)
@@ -586,7 +586,7 @@ def scenarios_check(files):
             failed += 1
             click.echo(f"error: {exc}", err=True)
         else:
-            click.echo(f"ok   {name} ({spec.name}, {spec.hash[:12]})")
+            click.echo(f"ok   {name} ({loaded.name}, {loaded.hash[:12]})")
     if failed:
         click.echo(f"{failed} of {len(files)} scenario files invalid", err=True)
         sys.exit(EXIT_USAGE)
