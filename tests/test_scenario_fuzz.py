@@ -195,7 +195,9 @@ def test_the_unmutated_document_loads_through_the_same_path(scratch):
     assert scenario.hash == load_scenario("korea-1945").hash
 
 
-_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1)
+_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=80
+)  # a label holds at most 80 characters
 
 
 @settings(max_examples=40, deadline=None)
