@@ -81,9 +81,9 @@ NOTES: dict[tuple[str, str], str] = {
     ("CongressSeats", "faction"): "Faction id.",
     ("CongressSeats", "seats"): "Historical seats of the faction.",
     ("CongressSeats", "tolerance"): "Seats either side that still pass.",
-    ("Membership", "date"): "Month of the membership figure.",
-    ("Membership", "members"): "Historical membership.",
-    ("Membership", "tolerance"): "Relative error that still passes.",
+    ("MemberCount", "date"): "Month of the membership figure.",
+    ("MemberCount", "members"): "Historical membership.",
+    ("MemberCount", "tolerance"): "Relative error that still passes.",
     ("_Pattern", "description"): "What the pattern says, for summaries.",
     ("_Pattern", "source"): "Where the historical fact comes from.",
     ("PowerParams", "military_weight"): "Weight of the military-force share.",
@@ -112,7 +112,7 @@ def _models_of(module: Any) -> dict[str, type[BaseModel]]:
 
 
 def _models() -> dict[str, type[BaseModel]]:
-    """Every model a table can be generated for, by name (``patterns.Membership`` for clashes)."""
+    """Every model a table can be generated for, by name (``patterns.NAME`` when a name clashes)."""
     found: dict[str, type[BaseModel]] = {}
     for module in (schema, events, mechanisms):
         for name, obj in _models_of(module).items():

@@ -33,7 +33,7 @@ from factions import robustness as rb
 from factions.calendar import format_month
 from factions.errors import FactionsError
 from factions.scenario import Scenario, load_scenario
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS = ("ablation", "shifts", "null", "held_out", "transfer", "aes")
@@ -206,7 +206,7 @@ def held_out_section(scenario: Scenario, sets: dict, meta: dict) -> str:
 def transfer_section(scenario: Scenario, check: str, sets: dict, meta: dict, args) -> str:
     target = meta["target"]
     table = rb.transfer_table(sets[check]["own"], sets[check]["transferred"], args.alpha)
-    target_scenario = validate(meta["target_scenario"])
+    target_scenario = scenario_from_document(meta["target_scenario"])
     labels = rb.pattern_labels(target_scenario)
     required = [p.min_pass_rate for p in target_scenario.patterns]
     frame = pd.DataFrame(
@@ -327,7 +327,7 @@ def read_cache(cache: Path) -> tuple[dict, dict]:
 def report(args: argparse.Namespace, cache: Path) -> str:
     """The Markdown report of every check found in the cache."""
     sets, metas = read_cache(cache)
-    scenario = validate(metas["baseline"]["scenario"])
+    scenario = scenario_from_document(metas["baseline"]["scenario"])
     sections: list[tuple[str, Callable[[], str]]] = [
         ("ablation", lambda: ablation_section(scenario, sets, args)),
         ("shifts", lambda: shifts_section(scenario, sets, metas["shifts"], args)),

@@ -36,8 +36,12 @@ def __getattr__(name: str):
         from factions.model import FactionModel
 
         return FactionModel
-    if name in {"run_ensemble", "Results"}:
-        from factions import ensemble
+    if name == "run_ensemble":
+        from factions.ensemble import run_ensemble
 
-        return getattr(ensemble, name)
+        return run_ensemble
+    if name == "Results":
+        from factions.results import Results
+
+        return Results
     raise AttributeError(f"module 'factions' has no attribute {name!r}")

@@ -13,6 +13,8 @@ import mesa
 
 from factions.state import Status
 
+__all__ = ["Cadre"]
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 

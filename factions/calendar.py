@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+__all__ = ["format_month", "month_index", "month_timestamps", "parse_month"]
+
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 

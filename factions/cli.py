@@ -19,6 +19,8 @@ from factions import __version__
 from factions.errors import FactionsError, ScenarioValidationError
 from factions.seeds import MAX_REPLICATES
 
+__all__ = ["main"]  # the commands are reached through it
+
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -79,24 +81,44 @@ _set_option = click.option(
 )
 
 
-def _progress_bar(total: int, label: str):
-    from tqdm import tqdm
+class _Bar:
+    """A progress bar on stderr, called as ``progress(done)`` or ``progress(done, total)``.
 
-    bar = tqdm(total=total, desc=label, unit="run", file=sys.stderr, disable=None)
+    The bar appears at the first call and starts there (a resumed sweep's stored runs are not
+    counted in its rate); leaving the ``with`` block closes it.
+    """
 
-    def update(done: int, _total: int) -> None:
-        bar.update(done - bar.n)
-        if done >= _total:
-            bar.close()
+    def __init__(self, label: str, unit: str = "run", total: int | None = None):
+        self.label, self.unit, self.total = label, unit, total
+        self.bar = None
 
-    return update
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total or self.total,
+                initial=done,
+                desc=self.label,
+                unit=self.unit,
+                file=sys.stderr,
+                disable=None,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
-def _simulate(spec, replicates: int, seed: int, workers: int):
+def _simulate(scenario, replicates: int, seed: int, workers: int):
     from factions.ensemble import run_ensemble
 
-    progress = _progress_bar(replicates, spec.name)
-    return run_ensemble(spec, replicates, seed, workers=workers, progress=progress)
+    with _Bar(scenario.name) as progress:
+        return run_ensemble(scenario, replicates, seed, workers=workers, progress=progress)
 
 
 _replicates = click.option(
@@ -130,10 +152,10 @@ def run(scenario, replicates, seed, workers, overrides, out, figures):
     from factions.scenario import load_scenario
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    spec = load_scenario(scenario, list(overrides))
-    folder = check_run_folder(Path(out or Path("results") / spec.name))  # before simulating
+    loaded = load_scenario(scenario, list(overrides))
+    folder = check_run_folder(Path(out or Path("results") / loaded.name))  # before simulating
     try:
-        written = _run_and_save(spec, replicates, seed, workers, overrides, folder, figures)
+        written = _run_and_save(loaded, replicates, seed, workers, overrides, folder, figures)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: {folder}/ left as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -141,11 +163,11 @@ def run(scenario, replicates, seed, workers, overrides, out, figures):
         click.echo(f"figure: {path}")
 
 
-def _run_and_save(spec, replicates, seed, workers, overrides, folder: Path, figures: bool):
+def _run_and_save(scenario, replicates, seed, workers, overrides, folder: Path, figures: bool):
     """Simulate, write the results folder (atomically), print the summary; return figures."""
     from factions.summary import render, summarise
 
-    results = _simulate(spec, replicates, seed, workers)
+    results = _simulate(scenario, replicates, seed, workers)
     results.manifest["command"] = sys.argv
     results.manifest["overrides"] = list(overrides)
     summary = summarise(results)
@@ -190,29 +212,6 @@ def validate(target, replicates, seed, workers, overrides, strict):
 
 
 # ----------------------------------------------------------------------------------- sweeps
-
-
-def _sweep_bar(label: str):
-    """A tqdm bar for ``progress(done, total)``; it starts at the runs already stored."""
-    from tqdm import tqdm
-
-    bars: list = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(
-                tqdm(
-                    total=total, initial=done, desc=label, unit="run", file=sys.stderr, disable=None
-                )
-            )
-        bars[0].update(done - bars[0].n)
-
-    def close() -> None:
-        if bars:
-            bars[0].close()
-
-    update.close = close  # type: ignore[attr-defined]
-    return update
 
 
 def _duration(seconds: float) -> str:
@@ -319,20 +318,28 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
     import signal
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    from factions.experiment import load_experiment
+    from factions.experiment import SweepOptions, load_experiment
 
+    options = SweepOptions(
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        new=new,
+        batch_size=batch_size,
+        retries=retries,
+    )
     folder = Path(out) if out else None
     try:
         exp = load_experiment(experiment, replicates)
         folder = folder or Path("results") / exp.name
-        results = _run_sweep(exp, folder, workers, scheduler, resume, new, batch_size, retries)
+        results = _run_sweep(exp, folder, options)
     except KeyboardInterrupt:
         _interrupted(folder)
         sys.exit(EXIT_INTERRUPTED)
     _report(results)
 
 
-def _run_sweep(exp, folder: Path, workers, scheduler, resume, new, batch_size, retries):
+def _run_sweep(exp, folder: Path, options):
     """Run the sweep with a progress bar on stderr."""
     from factions.experiment import run_sweep
 
@@ -341,21 +348,8 @@ def _run_sweep(exp, folder: Path, workers, scheduler, resume, new, batch_size, r
         f"({exp.design.kind} design over {exp.base.name}) -> {folder}/",
         err=True,
     )
-    bar = _sweep_bar(exp.name)
-    try:
-        return run_sweep(
-            exp,
-            folder,
-            workers=workers,
-            scheduler=scheduler,
-            resume=resume,
-            new=new,
-            batch_size=batch_size,
-            retries=retries,
-            progress=bar,
-        )
-    finally:
-        bar.close()
+    with _Bar(exp.name) as progress:
+        return run_sweep(exp, folder, options, progress=progress)
 
 
 def _interrupted(folder: Path | None) -> None:
@@ -413,18 +407,6 @@ def _quiet_pyabc() -> None:
     abc_log = logging.getLogger("ABC")
     abc_log.handlers.clear()
     abc_log.setLevel(logging.getLogger().getEffectiveLevel())
-
-
-def _simulation_bar(label: str, total: int | None):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=label, unit="particle", file=sys.stderr, disable=None)
-
-    def update(done: int) -> None:
-        bar.update(done - bar.n)
-
-    update.close = bar.close  # type: ignore[attr-defined]
-    return update
 
 
 @main.command()
@@ -498,15 +480,15 @@ def calibrate(
     """
     import signal
 
-    from factions import calibrate as abc
+    from factions.calibrate import files, smc
 
     signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up the staging folder, as on Ctrl-C
-    base, checked = abc.prepare(scenario, params)
+    base, checked = smc.prepare(scenario, params)
     folder = Path(out) if out else Path("results") / f"{base.name}-calibration"
-    abc.check_folder(folder, force)
+    files.check_folder(folder, force)
     if scenario_file:
-        abc.check_scenario_file(scenario_file, force)
-    abc.require_pyabc()
+        files.check_scenario_file(scenario_file, force)
+    smc.require_pyabc()
     _quiet_pyabc()
     click.echo(
         f"{base.name}: {len(checked)} parameter{'s' if len(checked) != 1 else ''}, "
@@ -514,7 +496,6 @@ def calibrate(
         f"particles x {replicates} replicates -> {folder}/",
         err=True,
     )
-    bar = _simulation_bar(base.name, max_simulations)
     settings = {
         "populations": populations,
         "particles": particles,
@@ -524,17 +505,16 @@ def calibrate(
         "max_simulations": max_simulations,
     }
     try:
-        with abc.calibration_folder(folder, force) as staging:  # renamed into place when complete
-            try:
-                result = abc.calibrate(
-                    scenario, checked, db=staging / "abc.db", progress=bar, **settings
+        with files.calibration_folder(folder, force) as staging:  # renamed into place when complete
+            with _Bar(base.name, "particle", max_simulations) as progress:
+                progress(0)
+                result = smc.calibrate(
+                    scenario, checked, db=staging / "abc.db", progress=progress, **settings
                 )
-            finally:
-                bar.close()
             result.settings["command"] = sys.argv
             written = [folder / p.relative_to(staging) for p in result.save(staging)]
             if scenario_file:  # inside the block: if it fails, no folder is left either
-                written.append(abc.write_scenario(result, scenario_file, force))
+                written.append(files.write_scenario(result, scenario_file, force))
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing written to {folder}/", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -572,8 +552,8 @@ def scenarios_list():
     from factions.scenario import list_bundled, load_scenario
 
     for name in list_bundled():
-        spec = load_scenario(name)
-        click.echo(f"{name:<28}{spec.title}")
+        loaded = load_scenario(name)
+        click.echo(f"{name:<28}{loaded.title}")
 
 
 @scenarios.command("show")
@@ -586,10 +566,10 @@ def scenarios_show(scenario, overrides, as_json):
     from factions.scenario import load_scenario
     from factions.scenario.render import to_toml
 
-    spec = load_scenario(scenario, list(overrides))
-    data = spec.model_dump(mode="json", exclude_none=True, exclude={"extends"})
+    resolved = load_scenario(scenario, list(overrides))
+    data = resolved.model_dump(mode="json", exclude_none=True, exclude={"extends"})
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else to_toml(data))
-    click.echo(f"# hash: {spec.hash}" if not as_json else "", nl=not as_json)
+    click.echo(f"# hash: {resolved.hash}" if not as_json else "", nl=not as_json)
 
 
 @scenarios.command("check")
@@ -601,7 +581,7 @@ def scenarios_check(files):
     failed = 0
     for name in files:
         try:
-            spec = load_scenario(name)
+            loaded = load_scenario(name)
         except ScenarioValidationError as exc:
             failed += 1
             click.echo(exc.render(), err=True)
@@ -609,7 +589,7 @@ def scenarios_check(files):
             failed += 1
             click.echo(f"error: {exc}", err=True)
         else:
-            click.echo(f"ok   {name} ({spec.name}, {spec.hash[:12]})")
+            click.echo(f"ok   {name} ({loaded.name}, {loaded.hash[:12]})")
     if failed:
         click.echo(f"{failed} of {len(files)} scenario files invalid", err=True)
         sys.exit(EXIT_USAGE)

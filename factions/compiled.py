@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import numba
 
+__all__ = ["WARM_UP_SCENARIO", "as_python", "kernel", "warm_up"]
+
 #: Decorator for the engine's kernels: no Python objects, no fast-math (results must be
 #: bit-for-bit those of the documented arithmetic), cached compilation.
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")

@@ -1,56 +1,33 @@
 """Monte Carlo ensembles: many replicates of one scenario, serial or in parallel.
 
-Tasks carry (resolved scenario, replicate indices, root seed) and return small tidy tables, never
-live models, so any ``concurrent.futures.Executor`` can run them. Results are assembled in
-replicate order, so they do not depend on the executor or on the number of workers.
+An ensemble is a sweep of one design point whose tables are kept in memory: it runs on the
+sweep's runner (:mod:`factions.experiment.runner`) and executors (:mod:`factions.executors`), so
+batching, retries and Ctrl-C behave as in ``factions sweep``. Results are assembled in replicate
+order, so they do not depend on the executor or on the number of workers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, as_completed
+from collections.abc import Mapping
+from concurrent.futures import Executor
 from typing import Any
 
 import pandas as pd
 
-from factions.executors import check_count, check_workers, local_pool
-from factions.model import FactionModel
+from factions.executors import check_count, check_workers
+from factions.experiment.resolve import Experiment
+from factions.experiment.runner import Progress, SweepOptions, run_in_memory
 from factions.results import Results
 from factions.scenario import Scenario, load_scenario
-from factions.seeds import MAX_REPLICATES, replicate_seed, spawn_key_text
-from factions.tables import concat_tables, run_tables
+from factions.seeds import MAX_REPLICATES
+
+__all__ = ["run_ensemble"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-
-
-def run_replicate(spec: Scenario, root_seed: int, replicate: int) -> dict[str, pd.DataFrame]:
-    """Run one replicate; return its tables (``runs`` included)."""
-    seed = replicate_seed(root_seed, replicate)
-    model = FactionModel(spec, rng=seed).run()
-    tables = run_tables(model, replicate)
-    tables["runs"] = pd.DataFrame(
-        {
-            "run_id": [replicate],
-            "replicate": [replicate],
-            "seed": [spawn_key_text(seed)],
-            "scenario_hash": [spec.hash],
-        }
-    )
-    return tables
-
-
-def run_batch(spec: Scenario, root_seed: int, replicates: Sequence[int]) -> dict[str, pd.DataFrame]:
-    """Run several replicates in one task and concatenate their tables."""
-    parts = [run_replicate(spec, root_seed, r) for r in replicates]
-    return concat_tables(parts)
-
-
-def _batches(replicates: int, workers: int) -> list[list[int]]:
-    size = max(1, min(25, replicates // (4 * max(workers, 1)) or 1))
-    return [list(range(i, min(i + size, replicates))) for i in range(0, replicates, size)]
+#: Columns a sweep's tables carry that an ensemble's do not (one point, no failed runs kept).
+SWEEP_COLUMNS = ("point", "status", "error")
 
 
 def run_ensemble(
@@ -85,7 +62,7 @@ def run_ensemble(
     executor : concurrent.futures.Executor, optional
         Any executor to run the batches on instead (a Dask ``Client.get_executor()``, say).
     progress : callable, optional
-        Called as ``progress(done, total)`` as batches finish.
+        Called as ``progress(done, total)`` at the start and as batches finish.
 
     Returns
     -------
@@ -102,6 +79,8 @@ def run_ensemble(
         ``overrides`` with an already loaded scenario.
     ScenarioError
         The scenario named cannot be loaded.
+    RunFailed
+        A replicate kept failing (a bug); the message holds its traceback.
 
     Examples
     --------
@@ -111,40 +90,20 @@ def run_ensemble(
     """
     check_count("replicates", replicates, 1, MAX_REPLICATES)
     check_count("seed", seed, 0)
-    workers = check_workers(workers)
+    check_workers(workers)
     if overrides and not isinstance(scenario, str):
         raise ValueError("pass overrides with a scenario name, or apply them when loading")
     if not isinstance(scenario, str | Scenario):
         raise TypeError(f"scenario must be a Scenario or a name or path, got {scenario!r}")
-    spec = load_scenario(scenario, overrides) if isinstance(scenario, str) else scenario
-    batches = _batches(replicates, workers)
-    own = executor is None and workers > 1
-    pool = local_pool(workers) if own else executor
-    log.info("running %d replicates of %s on %s", replicates, spec.name, pool or "1 process")
-    try:
-        parts = _collect(spec, seed, batches, pool, progress, replicates)
-    finally:
-        if own:
-            pool.shutdown(cancel_futures=True)
-    tables = concat_tables(parts)
-    return Results.from_tables(spec, tables, root_seed=seed)
+    loaded = load_scenario(scenario, overrides) if isinstance(scenario, str) else scenario
+    options = SweepOptions(workers=workers, executor=executor, progress=progress)
+    tables = run_in_memory(Experiment.ensemble(loaded, replicates, seed), options)
+    return Results.from_tables(loaded, _ensemble_tables(tables), root_seed=seed)
 
 
-def _collect(spec, seed, batches, pool, progress, total) -> list[dict[str, pd.DataFrame]]:
-    results: list[dict[str, pd.DataFrame] | None] = [None] * len(batches)
-    done = 0
-    if pool is None:
-        for i, batch in enumerate(batches):
-            results[i] = run_batch(spec, seed, batch)
-            done += len(batch)
-            if progress:
-                progress(done, total)
-        return results  # type: ignore[return-value]
-    futures = {pool.submit(run_batch, spec, seed, batch): i for i, batch in enumerate(batches)}
-    for future in as_completed(futures):
-        i = futures[future]
-        results[i] = future.result()
-        done += len(batches[i])
-        if progress:
-            progress(done, total)
-    return results  # type: ignore[return-value]
+def _ensemble_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A one-point sweep's tables as an ensemble's: without the sweep's own columns."""
+    return {
+        name: frame.drop(columns=[c for c in SWEEP_COLUMNS if c in frame.columns])
+        for name, frame in tables.items()
+    }

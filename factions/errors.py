@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "CalibrationError",
+    "ExperimentError",
+    "ExperimentValidationError",
+    "FactionsError",
+    "Problem",
+    "ProblemList",
+    "ScenarioError",
+    "ScenarioValidationError",
+]
+
 
 class FactionsError(Exception):
     """Base class of every error the library raises on purpose."""

@@ -1,24 +1,44 @@
-"""Local worker processes for ensembles and sweeps.
+"""What ensembles and sweeps run on: this process, local worker processes, or any executor.
 
-Workers start from a forkserver (forking a process that already runs threads, as pyarrow's do,
-may deadlock) preloaded with the model and its compiled kernels, so that each worker starts
-without re-importing or reloading them. Workers
-ignore Ctrl-C: the parent decides how to stop. They exit by themselves within a second or two
-when the parent dies (killed with SIGKILL, say), rather than linger holding memory; the
-forkserver and the resource tracker then exit too. Any other ``concurrent.futures.Executor`` (a Dask
-client's, for one) can be used instead wherever an ``executor=`` argument is taken.
+:class:`Workers` holds the executor of one ensemble or sweep: a :class:`SerialExecutor` (this
+process, no overhead), a pool of local worker processes, a Dask scheduler's, or any
+``concurrent.futures.Executor`` given (a Dask client's, for one), and knows whether it may
+replace or close it.
+
+Local workers start from a forkserver (forking a process that already runs threads, as pyarrow's
+do, may deadlock) preloaded with the model and its compiled kernels, so that each worker starts
+without re-importing or reloading them. Workers ignore Ctrl-C: the parent decides how to stop.
+They exit by themselves within a second or two when the parent dies (killed with SIGKILL, say),
+rather than linger holding memory; the forkserver and the resource tracker then exit too.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import multiprocessing.context
 import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
+
+from factions.errors import ExperimentError
+
+__all__ = [
+    "PRELOAD",
+    "SerialExecutor",
+    "Workers",
+    "check_count",
+    "check_workers",
+    "local_pool",
+    "process_context",
+    "quiet_worker",
+]
+
+log = logging.getLogger(__name__)
 
 PRELOAD = ["factions._preload"]  # the model, its tables and its warmed-up kernels
 
@@ -79,3 +99,95 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers, mp_context=process_context(), initializer=quiet_worker, initargs=(os.getpid(),)
     )
+
+
+class SerialExecutor(Executor):
+    """Runs each task when it is submitted, in this process (the default: no overhead)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+class Workers:
+    """The executor a sweep runs on, and whether (and how) it may be replaced or closed."""
+
+    def __init__(
+        self,
+        workers: int | None = 1,
+        scheduler: str | None = None,
+        executor: Executor | None = None,
+    ):
+        self.workers = check_workers(workers)
+        self.client = None
+        self.owned = executor is None
+        if executor is not None:
+            self.executor, self.parallelism = executor, _parallelism_of(executor, self.workers)
+        elif scheduler is not None:
+            self.client = _dask_client(scheduler)
+            self.executor = self.client.get_executor()
+            self.parallelism = max(sum(self.client.nthreads().values()), 1)
+        elif self.workers > 1:
+            self.executor, self.parallelism = self._pool(), self.workers
+        else:
+            self.executor, self.parallelism = SerialExecutor(), 1
+        self.generation = 0
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return local_pool(self.workers)
+
+    def __str__(self) -> str:
+        if self.client is not None:
+            return f"Dask scheduler {self.client.scheduler.address}"
+        if isinstance(self.executor, ProcessPoolExecutor) and self.owned:
+            return f"{self.workers} local processes"
+        return "1 process" if isinstance(self.executor, SerialExecutor) else str(self.executor)
+
+    def renew(self) -> bool:
+        """Replace a broken process pool of ours; False when the executor is not ours."""
+        if not (self.owned and isinstance(self.executor, ProcessPoolExecutor)):
+            return False
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._pool()
+        self.generation += 1
+        log.warning("a worker process died; started a new pool")
+        return True
+
+    def close(self, wait: bool = True) -> None:
+        if not self.owned:
+            return
+        if isinstance(self.executor, ProcessPoolExecutor):
+            self.executor.shutdown(wait=wait, cancel_futures=True)
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.executor.shutdown(wait=False)
+                self.client.close()
+
+
+def _parallelism_of(executor: Executor, default: int) -> int:
+    """How many tasks an executor runs at once (its workers, or Dask's threads), if it says."""
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(sum(client.nthreads().values()), 1)
+    workers = getattr(executor, "_max_workers", None)
+    if isinstance(workers, int) and workers > 0:
+        return workers
+    return max(default, os.cpu_count() or 1) if not isinstance(executor, SerialExecutor) else 1
+
+
+def _dask_client(address: str):
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise ExperimentError(
+            "--scheduler needs dask.distributed: pip install 'factions[dask]'"
+        ) from exc
+    try:
+        return Client(address, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExperimentError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc

@@ -17,6 +17,8 @@ from factions.mechanisms import loyalty, rank_and_file
 from factions.scenario import events as ev
 from factions.state import Status
 
+__all__ = ["HANDLERS", "apply", "shock_reach"]
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 

@@ -6,7 +6,7 @@ would add up; everything else (the rules, the random draws, masks and small redu
 plain numpy in the mechanisms that call these kernels. Kernels that share a loop share it here
 (the per-faction loyalty sums of :func:`faction_loyalty`), because a kernel may call only kernels
 of its own module (:mod:`factions.compiled` says why). The membership's enrolment kernel lives
-with :class:`~factions.state.Membership` and the coalition solver's in :mod:`factions.theory.aes`.
+with :class:`~factions.state.MemberState` and the coalition solver's in :mod:`factions.theory.aes`.
 
 Kernel inputs come in typed bundles: the cadres as a :class:`~factions.state.CadreArrays`, the
 network as a :class:`~factions.network.Ties`, a rule's scalars as a named tuple defined here.
@@ -24,6 +24,19 @@ import numpy as np
 
 from factions.compiled import kernel
 from factions.state import NOT_YET, Status
+
+__all__ = [
+    "LoyaltyRule",
+    "SpreadRule",
+    "arrest_probability",
+    "faction_loyalty",
+    "fear",
+    "fill_components",
+    "indoctrinate",
+    "mean_loyalty",
+    "power_shares",
+    "step_cadres",
+]
 
 
 class LoyaltyRule(NamedTuple):

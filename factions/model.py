@@ -42,9 +42,18 @@ from factions.state import (
     NO_FACTION,
     NOT_YET,
     CadreState,
-    Membership,
+    MemberState,
     Status,
 )
+
+__all__ = [
+    "NOTABLE_STEP",
+    "NOTABLE_TOP",
+    "ORDINARY_PROMINENCE",
+    "CadreBlock",
+    "FactionModel",
+    "beta_from_mean_spread",
+]
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +208,7 @@ class FactionModel(mesa.Model):
         spec = self.spec.membership
         merged = sum(e.members for _, e in self.spec.active_events() if e.kind == "merger")
         slots = (spec.capacity + merged) // spec.scale + 1
-        self.members = Membership.empty(slots, spec.scale, self.n_factions)
+        self.members = MemberState.empty(slots, spec.scale, self.n_factions)
         shares = np.array([f.members for f in self.spec.factions.values()], dtype=float)
         if shares.sum() == 0:
             shares[:] = 1.0

@@ -21,6 +21,8 @@ import numpy as np
 
 from factions.scenario.schema import Network as NetworkSpec
 
+__all__ = ["Ties", "build_ties", "to_networkx"]
+
 
 class Ties(NamedTuple):
     """A symmetric weighted edge list over ``n`` cadres (a named tuple, so that the compiled

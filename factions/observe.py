@@ -11,6 +11,8 @@ from factions.compiled import kernel
 from factions.mechanisms.loyalty import mean_loyalty
 from factions.mechanisms.power import COMPONENTS
 
+__all__ = ["SERIES", "Recorder"]
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 

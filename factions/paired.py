@@ -39,6 +39,18 @@ from factions.errors import ExperimentError
 from factions.results import Results
 from factions.survival import survival_table
 
+__all__ = [
+    "Paired",
+    "arrested_share",
+    "check_paired",
+    "compare",
+    "coopted_share",
+    "eliminated",
+    "event_count",
+    "months_standing",
+    "t_interval",
+]
+
 
 def _by_replicate(results: Results, values: pd.Series) -> pd.Series:
     """Values indexed by run id, re-indexed by replicate (every run present)."""

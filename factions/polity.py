@@ -16,6 +16,8 @@ import numpy as np
 from factions.scenario.schema import Scenario
 from factions.state import NO_END, NOT_YET, EndCause
 
+__all__ = ["NO_PATRON", "FactionState", "LeaderState", "PatronState", "Ramp", "RegimeState"]
+
 NO_PATRON = -1  # a faction's patron index when it has none
 
 
@@ -96,7 +98,7 @@ class FactionState:
         """Boolean mask of factions not yet eliminated (read-only, kept by :meth:`eliminate`)."""
         return self._standing_view
 
-    def running(self, month: int) -> np.ndarray:
+    def under_campaign(self, month: int) -> np.ndarray:
         """Boolean mask of the factions under a campaign that runs in ``month``, unhalted."""
         return (self.campaign_until >= month) & (self.halted_until < month)
 

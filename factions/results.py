@@ -27,8 +27,23 @@ import pandas as pd
 
 from factions.errors import ExperimentError
 from factions.scenario import Scenario
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 from factions.tables import TABLES
+
+__all__ = [
+    "DEPENDENCIES",
+    "KIND",
+    "RUN_FILES",
+    "RUN_FOLDERS",
+    "Results",
+    "check_location",
+    "check_run_folder",
+    "is_run_folder",
+    "read_manifest",
+    "read_parquet",
+    "staged_folder",
+    "versions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +282,7 @@ class Results:
                 f"{folder} is a sweep folder, not a results folder of `factions run`; "
                 "read it with factions.experiment.SweepResults.load"
             )
-        scenario = validate(manifest["resolved_scenario"], source=str(manifest_path))
+        scenario = scenario_from_document(manifest["resolved_scenario"], source=str(manifest_path))
         tables = {}
         for name in TABLES:
             path = folder / f"{name}.parquet"

@@ -50,6 +50,40 @@ from factions.theory.aes import ruling_coalition
 from factions.theory.pure_aes import is_generic
 from factions.validate import describe, pattern_pass
 
+__all__ = [
+    "SHIFTS",
+    "TIMING_KINDS",
+    "UNDECLARED",
+    "Ensemble",
+    "Outcomes",
+    "Shift",
+    "ablation_scenarios",
+    "ablation_table",
+    "exclusion_table",
+    "inert_mechanisms",
+    "initial_shares",
+    "leader_share_grid",
+    "load_outcomes",
+    "mcnemar",
+    "moving_events",
+    "null_outcomes",
+    "null_table",
+    "outcomes",
+    "pattern_labels",
+    "pattern_roles",
+    "permute_ends",
+    "role_summary",
+    "role_table",
+    "save_outcomes",
+    "shift_overrides",
+    "shift_table",
+    "shifted_scenarios",
+    "switchable_mechanisms",
+    "timing_patterns",
+    "transfer_table",
+    "transferred_scenario",
+]
+
 log = logging.getLogger(__name__)
 
 #: Pattern kinds scored on the factions table alone (order and timing of the factions' ends):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["MAX_REPLICATES", "replicate_seed", "spawn_key_text"]
+
 #: Most replicates of one ensemble or design point (a typo of 10^11 is refused, not allocated).
 MAX_REPLICATES = 1_000_000
 

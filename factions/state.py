@@ -15,6 +15,25 @@ import numpy as np
 
 from factions.compiled import kernel
 
+__all__ = [
+    "FATE_CAUSE",
+    "IN_OFFICE",
+    "LEGAL_TRANSITIONS",
+    "NOT_YET",
+    "NO_CADRE",
+    "NO_END",
+    "NO_FACTION",
+    "PURGED",
+    "CadreArrays",
+    "CadreState",
+    "EndCause",
+    "Fate",
+    "MemberState",
+    "Status",
+    "end_cause",
+    "fates",
+]
+
 
 class Status(IntEnum):
     """Where a cadre stands. Active and rehabilitated cadres hold office; the others do not."""
@@ -207,7 +226,7 @@ class CadreState:
 
 
 @dataclass
-class Membership:
+class MemberState:
     """The rank-and-file: one entry per ``scale`` members (super-individuals when scale > 1)."""
 
     leaning: np.ndarray  # int8 faction index each entry leans to
@@ -219,7 +238,7 @@ class Membership:
     holes: int = 0  # free slots inside that prefix (left by expulsions), filled first
 
     @classmethod
-    def empty(cls, slots: int, scale: int, n_factions: int) -> Membership:
+    def empty(cls, slots: int, scale: int, n_factions: int) -> MemberState:
         return cls(
             leaning=np.zeros(slots, dtype=np.int8),
             loyalty=np.zeros(slots, dtype=np.float32),
@@ -266,7 +285,7 @@ class Membership:
 
 @kernel
 def _enrol(alive, slot_leaning, slot_loyalty, entries, used, holes, leaning, loyalty):
-    """Enrol one entry per ``leaning`` in the lowest free slots, in place (see Membership.add).
+    """Enrol one entry per ``leaning`` in the lowest free slots, in place (see MemberState.add).
 
     Holes inside the prefix ``[:used]`` are refilled first, scanning only until none is left;
     then fresh slots extend the prefix. Returns how many entries fit and the new ``used`` and

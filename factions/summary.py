@@ -18,6 +18,18 @@ from factions.survival import median_elimination
 from factions.tables import END_CAUSE_NAMES
 from factions.validate import score
 
+__all__ = [
+    "MISS_NOTE",
+    "challenge_stats",
+    "congress_seats",
+    "elimination_orders",
+    "end_cause_shares",
+    "faction_rows",
+    "rate_digits",
+    "render",
+    "summarise",
+]
+
 
 def elimination_orders(results: Results) -> Counter:
     """How often each order of eliminations occurs ('a > b' means a then b; '=' ties)."""

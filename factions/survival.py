@@ -34,6 +34,24 @@ from factions.errors import ExperimentError
 from factions.results import Results
 from factions.tables import END_CAUSE_NAMES
 
+__all__ = [
+    "CADRE_COVARIATES",
+    "ROUNDING",
+    "cadre_survival_table",
+    "competing_risks_table",
+    "cox_design",
+    "cox_purge_risk",
+    "cumulative_incidence",
+    "first_time_at_or_below",
+    "horizon",
+    "kaplan_meier",
+    "logrank",
+    "median_elimination",
+    "nelson_aalen",
+    "survival_at",
+    "survival_table",
+]
+
 #: Tolerance when reading where a survival curve reaches a level (floating-point rounding).
 ROUNDING = 1e-9
 #: Continuous cadre covariates of :func:`cox_purge_risk` (standardised by default).

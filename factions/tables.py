@@ -11,6 +11,19 @@ import pandas as pd
 from factions.calendar import month_timestamps
 from factions.state import NO_END, NOT_YET, EndCause, Fate, fates
 
+__all__ = [
+    "END_CAUSE_NAMES",
+    "FATE_NAMES",
+    "TABLES",
+    "cadre_table",
+    "concat_tables",
+    "congress_table",
+    "event_table",
+    "faction_table",
+    "run_tables",
+    "timeseries_table",
+]
+
 if TYPE_CHECKING:
     from factions.model import FactionModel
 

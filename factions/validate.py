@@ -17,6 +17,8 @@ from factions.calendar import month_index, parse_month
 from factions.results import Results
 from factions.scenario import patterns as pt
 
+__all__ = ["CHECKS", "describe", "pattern_pass", "score", "wilson_interval"]
+
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion."""
@@ -72,7 +74,7 @@ def _congress_seats(r: Results, p: pt.CongressSeats) -> pd.Series:
     return (seats - p.seats).abs() <= p.tolerance
 
 
-def _membership(r: Results, p: pt.Membership) -> pd.Series:
+def _membership(r: Results, p: pt.MemberCount) -> pd.Series:
     t = r.timeseries
     at = t[month_index(t["date"]) == parse_month(p.date)]
     total = at.groupby("run_id")["members"].sum().reindex(r.runs["run_id"])

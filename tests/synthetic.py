@@ -15,7 +15,7 @@ import pandas as pd
 
 from factions.calendar import month_timestamps, parse_month
 from factions.results import Results
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 
 START, END = "1950-01", "1955-12"
 N_MONTHS = 72
@@ -68,7 +68,7 @@ def synthetic_results(
     ``falls`` gives the month (since the start) the blues fall in each run that eliminates
     them; ``changes`` are dotted paths into the scenario document and their new values.
     """
-    spec = validate(scenario_document(minimal_scenario, **changes))
+    spec = scenario_from_document(scenario_document(minimal_scenario, **changes))
     start = parse_month(START)
     ids = list(range(runs))
     table_runs = pd.DataFrame(

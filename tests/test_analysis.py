@@ -12,7 +12,7 @@ from synthetic import PRESENCE, PRESENCE_CHANGE, synthetic_results
 from factions import analysis
 from factions.calendar import month_index, month_timestamps, parse_month
 from factions.model import FactionModel
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 from factions.tables import timeseries_table
 
 
@@ -83,7 +83,7 @@ def test_the_model_records_each_patrons_presence(minimal_scenario):
         "level": 0.1,
         "over_months": 4,
     }
-    model = FactionModel(validate(doc), rng=3)
+    model = FactionModel(scenario_from_document(doc), rng=3)
     seen = []
     while model.running:
         model.step()

@@ -15,14 +15,13 @@ from click.testing import CliRunner
 from factions.calibrate import (
     Parameter,
     calibrate,
-    check_folder,
     check_parameters,
-    check_scenario_file,
     failure_distance,
     parse_parameter,
     particle_seed,
     weighted_quantiles,
 )
+from factions.calibrate.files import check_folder, check_scenario_file
 from factions.cli import main
 from factions.errors import CalibrationError
 from factions.scenario import load_scenario
@@ -195,12 +194,12 @@ def test_cli_without_pyabc_says_how_to_install(tmp_path, monkeypatch):
 
 def test_cli_interrupt_exits_130_and_writes_nothing(tmp_path, monkeypatch):
     pytest.importorskip("pyabc")
-    import factions.calibrate
+    from factions.calibrate import smc
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(factions.calibrate, "calibrate", interrupted)
+    monkeypatch.setattr(smc, "calibrate", interrupted)
     result = run_cli("korea-1945", "--param", f"{LAUNCH}=0:1", "--out", str(tmp_path / "c"))
     assert result.exit_code == 130
     assert "interrupted: nothing written" in result.output

@@ -12,12 +12,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from factions.ensemble import run_replicate
 from factions.errors import ExperimentError
 from factions.experiment import grid, make_experiment, run_sweep
 from factions.experiment import runner as runner_module
 from factions.experiment.results import SweepResults
-from factions.experiment.runner import Task, make_tasks, manifest, points_table, run_task
+from factions.experiment.runner import (
+    Task,
+    make_tasks,
+    manifest,
+    points_table,
+    run_replicate,
+    run_task,
+)
 from factions.experiment.store import SweepStore, open_store
 from factions.scenario import load_scenario
 from factions.tables import TABLES

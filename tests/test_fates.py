@@ -18,7 +18,7 @@ from factions.mechanisms import elimination
 from factions.model import FactionModel
 from factions.results import Results
 from factions.scenario import load_scenario
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 from factions.state import NO_END, EndCause, Fate, Status, end_cause, fates
 from factions.tables import END_CAUSE_NAMES, FATE_NAMES, cadre_table, faction_table
 
@@ -125,7 +125,7 @@ def test_every_end_has_exactly_one_cause_and_the_standing_none(seed, launch, coo
 
 def results_with_causes(ends: list[tuple[int | None, str | None]]) -> Results:
     """Results of one faction 'b' over runs whose ends are (months after start, cause)."""
-    spec = validate(
+    spec = scenario_from_document(
         {
             "name": "tiny",
             "start": "2000-01",

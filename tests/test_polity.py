@@ -62,9 +62,10 @@ def test_standing_follows_eliminations_and_only_eliminate_writes_them(korea):
 def test_campaigns_halts_and_openings(korea):
     factions = FactionState.from_scenario(korea, list(korea.patrons))
     factions.start_campaign(0, 710)
-    assert factions.enemy[0] and factions.running(705)[0] and not factions.running(711)[0]
+    assert factions.enemy[0] and factions.under_campaign(705)[0]
+    assert not factions.under_campaign(711)[0]
     factions.halt_campaign(0, 708)
-    assert factions.campaign_until[0] == NOT_YET and not factions.running(705)[0]
+    assert factions.campaign_until[0] == NOT_YET and not factions.under_campaign(705)[0]
     factions.open(700, 720, np.array([0.0, 0.5, 1.0, 0.0]))
     factions.open(710, 715, np.array([0.0, 0.8, 0.0, 0.0]))  # never shorter; the higher level
     assert factions.opening_until[1:3].tolist() == [720, 720]

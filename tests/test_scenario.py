@@ -29,8 +29,7 @@ from factions.scenario import (
     locate,
     parse_override,
 )
-from factions.scenario.load import deep_merge
-from factions.scenario.load import validate as validate_document
+from factions.scenario.load import deep_merge, scenario_from_document
 from factions.scenario.render import to_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -520,9 +519,9 @@ def test_to_toml_round_trips_the_resolved_korea_scenario():
 
 def test_an_event_label_is_short_and_optional(korea_document):
     war = korea_document["events"]["korean_war"]
-    assert validate_document(korea_document).events["korean_war"].label == war["label"]
+    assert scenario_from_document(korea_document).events["korean_war"].label == war["label"]
     del war["label"]
-    assert validate_document(korea_document).events["korean_war"].label == ""
+    assert scenario_from_document(korea_document).events["korean_war"].label == ""
     war["label"] = "x" * 41
     with pytest.raises(ScenarioValidationError, match="label"):
-        validate_document(korea_document)
+        scenario_from_document(korea_document)

@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factions.ensemble import run_ensemble, run_replicate
+from factions.ensemble import run_ensemble
 from factions.errors import ScenarioError, ScenarioValidationError
+from factions.experiment.runner import run_replicate
 from factions.scenario import Scenario, apply_overrides, json_schema, load_scenario
 from factions.scenario.events import EVENT_LOG_KINDS
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 MECHANISMS = Path(__file__).resolve().parents[1] / "factions" / "mechanisms"
@@ -111,7 +112,7 @@ def finite_outputs(spec) -> None:
 def test_any_float_in_any_numeric_field_is_refused_or_runs_finite(path, value):
     document = setting(DOCUMENT, path, value)
     try:
-        spec = validate(document)
+        spec = scenario_from_document(document)
     except ScenarioValidationError:
         return
     finite_outputs(spec)
@@ -122,7 +123,7 @@ def test_any_float_in_any_numeric_field_is_refused_or_runs_finite(path, value):
 def test_any_integer_in_any_integer_field_is_refused_or_within_range(path, value):
     document = setting(DOCUMENT, path, value)
     try:
-        validate(document)
+        scenario_from_document(document)
     except ScenarioValidationError:
         return
     assert abs(value) <= 1_000_000_000
@@ -161,7 +162,7 @@ def test_any_float_within_its_range_loads_and_runs_finite(data, path):
     """Valid documents do load (the fuzz test above cannot pass by refusing everything)."""
     low, high = bounds_of(path)
     value = data.draw(st.floats(low, high, allow_nan=False))
-    finite_outputs(validate(setting(DOCUMENT, path, value)))
+    finite_outputs(scenario_from_document(setting(DOCUMENT, path, value)))
 
 
 DOCUMENT_VALUE = dict(leaves(DOCUMENT))
@@ -179,7 +180,7 @@ def test_compounding_arms_transfers_are_refused(korea_document):
         }
     document["events"] = events
     with pytest.raises(ScenarioValidationError, match="could reach a force"):
-        validate(document)
+        scenario_from_document(document)
 
 
 def test_pattern_of_an_unknown_event_kind_is_refused(korea_document):
@@ -187,7 +188,7 @@ def test_pattern_of_an_unknown_event_kind_is_refused(korea_document):
     pattern = {"kind": "event_count", "event": "challange", "start": "1950-01", "end": "1957-12"}
     document["patterns"] = [*document["patterns"], pattern]
     with pytest.raises(ScenarioValidationError, match="did you mean 'challenge'"):
-        validate(document)
+        scenario_from_document(document)
 
 
 def test_congress_seats_pattern_without_a_congress_is_refused(korea_document):
@@ -195,7 +196,7 @@ def test_congress_seats_pattern_without_a_congress_is_refused(korea_document):
     pattern = {"kind": "congress_seats", "date": "1950-02", "faction": "yanan", "seats": 3}
     document["patterns"] = [*document["patterns"], pattern]
     with pytest.raises(ScenarioValidationError, match="no congress is held in this month"):
-        validate(document)
+        scenario_from_document(document)
 
 
 def test_the_model_logs_only_known_event_kinds(korea):

@@ -96,9 +96,9 @@ def test_skeleton_shows_every_section_and_every_mechanism():
 @given(name=IDS, factions=st.lists(IDS, min_size=2, max_size=6, unique=True))
 def test_any_valid_name_and_factions_give_a_valid_scenario(name, factions):
     document = tomllib.loads(skeleton(name, factions))
-    from factions.scenario.load import validate
+    from factions.scenario.load import scenario_from_document
 
-    scenario = validate(document)
+    scenario = scenario_from_document(document)
     assert scenario.name == name
     assert scenario.faction_ids == factions
 

@@ -1,6 +1,6 @@
 """The bookkeeping that the struct-of-arrays state keeps instead of recomputing.
 
-``Membership`` tracks the slots in use and the holes expulsions leave; ``CadreState`` caches the
+``MemberState`` tracks the slots in use and the holes expulsions leave; ``CadreState`` caches the
 number of cadres in office per faction. Each must agree, after any sequence of changes, with the
 plain computation it replaces.
 """
@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factions.state import NOT_YET, CadreState, Membership, Status
+from factions.state import NOT_YET, CadreState, MemberState, Status
 
 N_FACTIONS = 3
 
@@ -28,7 +28,7 @@ steps = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(slots=st.integers(1, 120), steps=steps)
 def test_membership_matches_a_full_scan(slots: int, steps: list[tuple[str, int]]):
-    members = Membership.empty(slots, scale=1, n_factions=N_FACTIONS)
+    members = MemberState.empty(slots, scale=1, n_factions=N_FACTIONS)
     for kind, value in steps:
         if kind == "add":
             expected = np.flatnonzero(~members.alive)[:value]  # lowest free slots
@@ -49,7 +49,7 @@ def test_membership_matches_a_full_scan(slots: int, steps: list[tuple[str, int]]
 def test_indoctrination_touches_only_slots_in_use():
     from factions.kernels import indoctrinate
 
-    members = Membership.empty(10, scale=1, n_factions=N_FACTIONS)
+    members = MemberState.empty(10, scale=1, n_factions=N_FACTIONS)
     members.add(np.zeros(4, dtype=np.int8), 0.25)
     indoctrinate(members.loyalty, members.used, 0.5)
     assert members.used == 4

@@ -201,7 +201,7 @@ class TestInterventions:
             }
         )
         campaign_against(model, CLIENTS)
-        attacked = model.factions.running(model.month) & model.factions.standing
+        attacked = model.factions.under_campaign(model.month) & model.factions.standing
         np.testing.assert_allclose(patrons.intervention_hazard(model, attacked), [0.1])
         attacked[:] = False
         np.testing.assert_allclose(patrons.intervention_hazard(model, attacked), [-1.0])

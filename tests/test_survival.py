@@ -22,7 +22,7 @@ from factions import survival
 from factions.calendar import format_month, month_timestamps
 from factions.errors import ExperimentError
 from factions.results import Results
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 
 Z95 = 1.959963984540054
 HALF = 0.5 + 1e-9  # S = 2/3 * 3/4 is 0.5 on paper, not always in floating point
@@ -99,7 +99,7 @@ def tiny_scenario(start: str = "2000-01", end: str = "2000-12"):
         for fid in ("a", "b", "c")
     }
     factions["a"]["notables"] = [{"name": "Boss"}]
-    return validate(
+    return scenario_from_document(
         {
             "name": "tiny",
             "start": start,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from factions.ensemble import run_replicate
+from factions.experiment.runner import run_replicate
 from factions.mechanisms import challenge, coalition, cooptation, purge, threat
 from factions.mechanisms.loyalty import mean_loyalty
 from factions.model import FactionModel

@@ -24,38 +24,22 @@ Biometrika 96, 983–990. Klinger, E., Rickert, D. & Hasenauer, J. (2018), Bioin
 3591–3593.
 """
 
-from factions.calibrate.files import (
-    calibration_folder,
-    check_folder,
-    check_scenario_file,
-    scenario_text,
-    write_scenario,
-)
+from factions.calibrate.files import scenario_text, write_scenario
 from factions.calibrate.parameters import Parameter, check_parameters, parse_parameter
 from factions.calibrate.posterior import Calibration, weighted_quantiles
-from factions.calibrate.smc import (
-    PassRateModel,
-    calibrate,
-    failure_distance,
-    particle_seed,
-    prepare,
-    require_pyabc,
-)
+from factions.calibrate.smc import PassRateModel, calibrate, failure_distance, particle_seed
 
+# The command line's own steps (checking folders, staging, requiring pyabc) stay in
+# factions.calibrate.files and factions.calibrate.smc.
 __all__ = [
     "Calibration",
     "Parameter",
     "PassRateModel",
     "calibrate",
-    "calibration_folder",
-    "check_folder",
     "check_parameters",
-    "check_scenario_file",
     "failure_distance",
     "parse_parameter",
     "particle_seed",
-    "prepare",
-    "require_pyabc",
     "scenario_text",
     "weighted_quantiles",
     "write_scenario",

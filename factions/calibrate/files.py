@@ -16,6 +16,15 @@ from factions.calibrate.posterior import KIND, Calibration
 from factions.errors import CalibrationError
 from factions.scenario import Scenario, bundled_dir, load_scenario, locate
 
+__all__ = [
+    "IDENTIFIER",
+    "calibration_folder",
+    "check_folder",
+    "check_scenario_file",
+    "scenario_text",
+    "write_scenario",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -12,7 +12,18 @@ from typing import Any
 
 from factions.errors import CalibrationError, ScenarioValidationError
 from factions.scenario import Scenario
-from factions.scenario.load import apply_overrides, validate
+from factions.scenario.load import apply_overrides, scenario_from_document
+
+__all__ = [
+    "MAX_CORNER_PARAMETERS",
+    "Parameter",
+    "check_parameters",
+    "parse_parameter",
+    "particle_scenario",
+    "pattern_key",
+    "scenario_value",
+    "theta_key",
+]
 
 #: Up to this many parameters, every corner of the prior box is checked before running.
 MAX_CORNER_PARAMETERS = 6
@@ -90,7 +101,7 @@ def particle_scenario(
     document: Mapping[str, Any], values: Mapping[str, Any], source: str = "calibration"
 ) -> Scenario:
     """The base scenario's resolved ``document`` with ``values`` set, validated."""
-    return validate(apply_overrides(dict(document), values), source=source)
+    return scenario_from_document(apply_overrides(dict(document), values), source=source)
 
 
 def _corners(parameters: Sequence[Parameter]) -> Iterator[dict[str, float | int]]:

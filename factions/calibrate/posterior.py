@@ -16,6 +16,16 @@ from factions.calibrate.parameters import Parameter, pattern_key, scenario_value
 from factions.scenario import Scenario
 from factions.validate import describe
 
+__all__ = [
+    "KIND",
+    "Calibration",
+    "generation_table",
+    "pattern_rates",
+    "posterior_sample",
+    "versions",
+    "weighted_quantiles",
+]
+
 #: ``summary.json`` of a calibration folder says so (``--force`` replaces only such folders).
 KIND = "calibration"
 

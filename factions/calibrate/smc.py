@@ -30,6 +30,16 @@ from factions.calibrate.posterior import (
 from factions.errors import CalibrationError
 from factions.scenario import Scenario, load_scenario
 
+__all__ = [
+    "INSTALL_HINT",
+    "PassRateModel",
+    "calibrate",
+    "failure_distance",
+    "particle_seed",
+    "prepare",
+    "require_pyabc",
+]
+
 log = logging.getLogger(__name__)
 
 

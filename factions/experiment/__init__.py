@@ -33,7 +33,7 @@ from factions.experiment.designs import (
 )
 from factions.experiment.resolve import Experiment, load_experiment, make_experiment
 from factions.experiment.results import SweepResults
-from factions.experiment.runner import run_sweep, sweep
+from factions.experiment.runner import SweepOptions, run_sweep, sweep
 from factions.experiment.spec import ExperimentSpec, ExperimentValidationError
 from factions.experiment.store import SweepStore
 
@@ -42,6 +42,7 @@ __all__ = [
     "Experiment",
     "ExperimentSpec",
     "ExperimentValidationError",
+    "SweepOptions",
     "SweepResults",
     "SweepStore",
     "from_csv",

@@ -31,6 +31,21 @@ import pandas as pd
 
 from factions.errors import ExperimentError
 
+__all__ = [
+    "KINDS",
+    "MAX_POINTS",
+    "Design",
+    "Range",
+    "from_csv",
+    "from_table",
+    "grid",
+    "latin_hypercube",
+    "morris",
+    "problem",
+    "sobol",
+    "zipped",
+]
+
 #: Design kinds, in the order the docs present them.
 KINDS = ("grid", "zip", "lhs", "sobol", "morris", "csv")
 #: Refuse designs larger than this many points (a typo in a grid, not a sweep).

@@ -29,7 +29,17 @@ from factions.experiment.spec import (
     with_line,
 )
 from factions.scenario import Scenario, apply_overrides, load_scenario, locate
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
+
+__all__ = [
+    "SHOWN_POINTS",
+    "Experiment",
+    "check",
+    "design_from_spec",
+    "experiment_from_manifest",
+    "load_experiment",
+    "make_experiment",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +63,21 @@ class Experiment:
     source: str | None = None
     _document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _cache: dict[int, Scenario] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def ensemble(cls, scenario: Scenario, replicates: int, seed: int) -> Experiment:
+        """One point, ``scenario`` itself, run ``replicates`` times: an ensemble. The scenario
+        is already valid, so there is nothing to check and its point is not resolved again."""
+        exp = cls(
+            name=scenario.name,
+            base=scenario,
+            design=designs.grid({}),
+            replicates=replicates,
+            seed=seed,
+            point_hashes=(scenario.hash,),
+        )
+        exp._cache[0] = scenario
+        return exp
 
     @property
     def n_points(self) -> int:
@@ -113,7 +138,7 @@ class Experiment:
 
 
 def _point_scenario(document: dict[str, Any], values: Mapping[str, Any], point: int) -> Scenario:
-    return validate(apply_overrides(document, values), source=f"design point {point}")
+    return scenario_from_document(apply_overrides(document, values), source=f"design point {point}")
 
 
 # --------------------------------------------------------------------------- checks
@@ -369,7 +394,7 @@ def load_experiment(name_or_path: str | Path, replicates: int | None = None) -> 
 
 def experiment_from_manifest(manifest: Mapping[str, Any]) -> Experiment:
     """Rebuild the experiment a store was made for (to read its points' scenarios back)."""
-    base = validate(manifest["resolved_scenario"], source="manifest.json")
+    base = scenario_from_document(manifest["resolved_scenario"], source="manifest.json")
     data = manifest["experiment"]
     spec = ExperimentSpec.model_validate(data["spec"]) if data.get("spec") else None
     design = Design.from_json(manifest["design"])

@@ -17,6 +17,8 @@ from factions.experiment.store import SweepStore, write_atomic
 from factions.results import Results
 from factions.tables import TABLES
 
+__all__ = ["NAMES", "LazyTables", "SweepResults"]
+
 log = logging.getLogger(__name__)
 
 NAMES = (*TABLES, "points")

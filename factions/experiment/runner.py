@@ -1,4 +1,8 @@
-"""Run a sweep: batch runs into tasks, hand them to an executor, store what comes back.
+"""Run replicates: batch runs into tasks, hand them to an executor, collect what comes back.
+
+The one way the package runs replicates. A sweep stores what comes back in a resumable store
+(:func:`run_sweep`); an ensemble is a sweep of one point whose tables are kept in memory
+(:func:`run_in_memory`, behind :func:`factions.ensemble.run_ensemble`).
 
 A :class:`Task` carries everything a worker needs — the resolved scenario of each design point
 in it, the replicate indices to run there, the root seed — and :func:`run_task` returns small
@@ -11,7 +15,8 @@ their luck (common random numbers), and results do not depend on the executor, t
 workers, how runs are batched into tasks, or the order in which a resumed sweep runs them.
 
 A task that raises is retried (split into single runs first); a run that raises is retried on its
-own; a run that keeps failing is stored as failed, with its error, and the sweep goes on.
+own; a run that keeps failing is stored as failed, with its error, and the sweep goes on (in
+memory, it raises :class:`RunFailed`).
 """
 
 from __future__ import annotations
@@ -20,39 +25,52 @@ import contextlib
 import itertools
 import logging
 import math
-import os
 import tempfile
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    CancelledError,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    as_completed,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, Future, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures.thread import BrokenThreadPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-from factions.ensemble import run_replicate
 from factions.errors import ExperimentError
-from factions.executors import check_workers, local_pool
+from factions.executors import SerialExecutor, Workers
 from factions.experiment.resolve import Experiment, load_experiment
 from factions.experiment.results import SweepResults
-from factions.experiment.store import SweepStore, open_store
+from factions.experiment.store import open_store
+from factions.model import FactionModel
 from factions.results import versions
 from factions.scenario import Scenario
 from factions.seeds import replicate_seed, spawn_key_text
-from factions.tables import TABLES, concat_tables
+from factions.tables import TABLES, concat_tables, run_tables
+
+__all__ = [
+    "MAX_BATCH",
+    "SWEEP_DEPENDENCIES",
+    "MemorySink",
+    "Progress",
+    "RunFailed",
+    "Sink",
+    "SweepOptions",
+    "Task",
+    "TaskResult",
+    "batch_size_for",
+    "failed_runs",
+    "make_tasks",
+    "manifest",
+    "points_table",
+    "run_in_memory",
+    "run_replicate",
+    "run_sweep",
+    "run_task",
+    "sweep",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +83,22 @@ SWEEP_DEPENDENCIES = ("SALib", "dask", "distributed")
 
 
 # --------------------------------------------------------------------------- tasks
+
+
+def run_replicate(scenario: Scenario, root_seed: int, replicate: int) -> dict[str, pd.DataFrame]:
+    """Run one replicate; return its tables (``runs`` included), its run id its replicate."""
+    seed = replicate_seed(root_seed, replicate)
+    model = FactionModel(scenario, rng=seed).run()
+    tables = run_tables(model, replicate)
+    tables["runs"] = pd.DataFrame(
+        {
+            "run_id": [replicate],
+            "replicate": [replicate],
+            "seed": [spawn_key_text(seed)],
+            "scenario_hash": [scenario.hash],
+        }
+    )
+    return tables
 
 
 @dataclass(frozen=True)
@@ -83,8 +117,8 @@ class Task:
     def singles(self) -> list[Task]:
         """One task per run (to isolate a run that breaks its batch)."""
         return [
-            replace(self, items=((p, spec, (r,)),), attempt=self.attempt + 1)
-            for p, spec, reps in self.items
+            replace(self, items=((p, scenario, (r,)),), attempt=self.attempt + 1)
+            for p, scenario, reps in self.items
             for r in reps
         ]
 
@@ -117,10 +151,10 @@ def _label(tables: dict[str, pd.DataFrame], point: int, run_id: int) -> dict[str
 def run_task(task: Task) -> TaskResult:
     """Run every replicate of ``task``; a failing run is reported, not raised."""
     parts, failures = [], []
-    for point, spec, reps in task.items:
+    for point, scenario, reps in task.items:
         for r in reps:
             try:
-                tables = run_replicate(spec, task.root_seed, r)
+                tables = run_replicate(scenario, task.root_seed, r)
             except Exception as exc:  # recorded with its error; the task goes on
                 failures.append((point, r, _error_text(exc)))
                 continue
@@ -157,118 +191,55 @@ def failed_runs(exp: Experiment, failures: Sequence[tuple[int, int, str]]) -> pd
     )
 
 
-# --------------------------------------------------------------------------- executors
-
-
-class SerialExecutor(Executor):
-    """Runs each task when it is submitted, in this process (the default: no overhead)."""
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
-
-
-class Workers:
-    """The executor a sweep runs on, and whether (and how) it may be replaced or closed."""
-
-    def __init__(
-        self,
-        workers: int | None = 1,
-        scheduler: str | None = None,
-        executor: Executor | None = None,
-    ):
-        self.workers = check_workers(workers)
-        self.client = None
-        self.owned = executor is None
-        if executor is not None:
-            self.executor, self.parallelism = executor, _parallelism_of(executor, self.workers)
-        elif scheduler is not None:
-            self.client = _dask_client(scheduler)
-            self.executor = self.client.get_executor()
-            self.parallelism = max(sum(self.client.nthreads().values()), 1)
-        elif self.workers > 1:
-            self.executor, self.parallelism = self._pool(), self.workers
-        else:
-            self.executor, self.parallelism = SerialExecutor(), 1
-        self.generation = 0
-
-    def _pool(self) -> ProcessPoolExecutor:
-        return local_pool(self.workers)
-
-    def __str__(self) -> str:
-        if self.client is not None:
-            return f"Dask scheduler {self.client.scheduler.address}"
-        if isinstance(self.executor, ProcessPoolExecutor) and self.owned:
-            return f"{self.workers} local processes"
-        return "1 process" if isinstance(self.executor, SerialExecutor) else str(self.executor)
-
-    def renew(self) -> bool:
-        """Replace a broken process pool of ours; False when the executor is not ours."""
-        if not (self.owned and isinstance(self.executor, ProcessPoolExecutor)):
-            return False
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = self._pool()
-        self.generation += 1
-        log.warning("a worker process died; started a new pool")
-        return True
-
-    def close(self, wait: bool = True) -> None:
-        if not self.owned:
-            return
-        if isinstance(self.executor, ProcessPoolExecutor):
-            self.executor.shutdown(wait=wait, cancel_futures=True)
-        if self.client is not None:
-            with contextlib.suppress(Exception):
-                self.executor.shutdown(wait=False)
-                self.client.close()
-
-
-def _parallelism_of(executor: Executor, default: int) -> int:
-    """How many tasks an executor runs at once (its workers, or Dask's threads), if it says."""
-    client = getattr(executor, "_client", None)
-    if client is not None:
-        with contextlib.suppress(Exception):
-            return max(sum(client.nthreads().values()), 1)
-    workers = getattr(executor, "_max_workers", None)
-    if isinstance(workers, int) and workers > 0:
-        return workers
-    return max(default, os.cpu_count() or 1) if not isinstance(executor, SerialExecutor) else 1
-
-
-def _dask_client(address: str):
-    try:
-        from distributed import Client
-    except ImportError as exc:
-        raise ExperimentError(
-            "--scheduler needs dask.distributed: pip install 'factions[dask]'"
-        ) from exc
-    try:
-        return Client(address, timeout="15s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ExperimentError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-
-
 # --------------------------------------------------------------------------- the loop
 
 
+class Sink(Protocol):
+    """Where the driver puts each chunk of runs: a sweep's store, or memory."""
+
+    def write_chunk(self, tables: dict[str, pd.DataFrame]) -> Any: ...
+
+
+class RunFailed(RuntimeError):
+    """A run kept failing in a run kept in memory (a bug, most likely: the error is its text)."""
+
+
+class MemorySink:
+    """Chunks kept in memory; :meth:`tables` joins them in run order. A failed run raises."""
+
+    def __init__(self) -> None:
+        self.chunks: list[dict[str, pd.DataFrame]] = []
+
+    def write_chunk(self, tables: dict[str, pd.DataFrame]) -> None:
+        runs = tables["runs"]
+        failed = runs[runs["status"] != "ok"]
+        if len(failed):
+            run = failed.iloc[0]
+            where = f"run {run['run_id']} (point {run['point']}, replicate {run['replicate']})"
+            raise RunFailed(f"{where} failed:\n{run['error']}")
+        self.chunks.append(tables)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table, sorted by run id (stable within a run), as a store would give them."""
+        self.chunks.sort(key=lambda chunk: int(chunk["runs"]["run_id"].iloc[0]))
+        tables = concat_tables(self.chunks)
+        return {name: _by_run(frame) for name, frame in tables.items()}
+
+
+def _by_run(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame["run_id"].is_monotonic_increasing:
+        return frame
+    return frame.sort_values("run_id", kind="stable", ignore_index=True)
+
+
 class _Driver:
-    """Submits tasks, keeps a bounded number in flight, retries, and stores chunks in order."""
+    """Submits tasks, keeps a bounded number in flight, retries, and hands chunks to a sink."""
 
     def __init__(
-        self,
-        exp: Experiment,
-        store: SweepStore,
-        workers: Workers,
-        retries: int,
-        progress: Progress | None,
-        done: int,
+        self, exp: Experiment, sink: Sink, workers: Workers, options: SweepOptions, done: int = 0
     ):
-        self.exp, self.store, self.workers = exp, store, workers
-        self.retries, self.progress = retries, progress
+        self.exp, self.sink, self.workers = exp, sink, workers
+        self.retries, self.progress = options.retries, options.progress
         self.done = done
         self.window = 1 if isinstance(workers.executor, SerialExecutor) else 2 * workers.parallelism
         self.queue: deque[Task] = deque()  # retries, run before new tasks
@@ -340,8 +311,8 @@ class _Driver:
             if not final:
                 continue  # left unstored: a resumed sweep runs them again
             if task.attempt < self.retries:
-                spec = self.exp.scenario(point)
-                retry = Task(task.root_seed, task.replicates, ((point, spec, (r,)),))
+                scenario = self.exp.scenario(point)
+                retry = Task(task.root_seed, task.replicates, ((point, scenario, (r,)),))
                 self.queue.appendleft(replace(retry, attempt=task.attempt + 1))
             else:
                 log.warning("run %d failed: %s", self.exp.run_id(point, r), error.splitlines()[-1])
@@ -355,7 +326,7 @@ class _Driver:
         if not runs:
             return
         chunk = {**tables, "runs": pd.concat(runs, ignore_index=True)}
-        self.store.write_chunk(chunk)
+        self.sink.write_chunk(chunk)
         self.done += len(chunk["runs"])
         if self.progress:
             self.progress(self.done, self.exp.n_runs)
@@ -422,77 +393,118 @@ def batch_size_for(remaining: int, parallelism: int) -> int:
     return max(1, min(MAX_BATCH, math.ceil(remaining / (4 * max(parallelism, 1)))))
 
 
+@dataclass(frozen=True)
+class SweepOptions:
+    """How replicates run: on what, in batches of how many, with how many retries, and (for a
+    stored sweep) what to do with the results folder.
+
+    ``workers`` > 1 runs local processes (``None``: one per CPU); ``executor`` takes any
+    ``concurrent.futures.Executor`` instead, and ``scheduler`` a Dask scheduler address.
+    ``resume`` continues a store, ``new`` discards one. ``batch_size`` runs go in one task
+    (``None``: about four tasks per worker, at most :data:`MAX_BATCH` runs each); a failed
+    run is retried ``retries`` times. ``progress(done, total)`` is called at the start and as
+    chunks come in.
+    """
+
+    workers: int | None = 1
+    executor: Executor | None = None
+    scheduler: str | None = None
+    resume: bool = False
+    new: bool = False
+    batch_size: int | None = None
+    retries: int = 2
+    progress: Progress | None = None
+
+    def __post_init__(self) -> None:
+        if self.retries < 0:
+            raise ExperimentError(f"retries must be >= 0, got {self.retries}")
+        if self.executor is not None and self.scheduler is not None:
+            raise ExperimentError("give an executor or a scheduler address, not both")
+        if self.resume and self.new:
+            raise ExperimentError("give resume or new, not both")
+
+    def workers_for(self) -> Workers:
+        """The executor these options ask for."""
+        return Workers(self.workers, self.scheduler, self.executor)
+
+
 def run_sweep(
     experiment: Experiment | str | Path,
     out: str | Path | None = None,
-    *,
-    workers: int | None = 1,
-    executor: Executor | None = None,
-    scheduler: str | None = None,
-    resume: bool = False,
-    new: bool = False,
-    batch_size: int | None = None,
-    retries: int = 2,
-    progress: Progress | None = None,
+    options: SweepOptions | None = None,
+    **settings: Any,
 ) -> SweepResults:
     """Run (or continue) a sweep and return its tables.
 
     ``experiment`` is an :class:`Experiment` (see :func:`make_experiment`) or an experiment
     file's name or path. Results go to the store ``out`` (a temporary one, deleted afterwards,
-    when ``None``); ``resume`` continues a store, ``new`` discards one. ``workers`` > 1 runs
-    local processes (``None``: one per CPU); ``executor`` takes any
-    ``concurrent.futures.Executor`` instead, and ``scheduler`` a Dask scheduler address.
-    ``progress(done, total)`` is called as chunks are stored. Ctrl-C stores the runs in flight
-    and re-raises ``KeyboardInterrupt``.
+    when ``None``). How it runs is a :class:`SweepOptions`, or its fields given as keywords:
+    ``workers`` > 1 runs local processes (``None``: one per CPU); ``executor`` takes any
+    ``concurrent.futures.Executor`` instead, and ``scheduler`` a Dask scheduler address;
+    ``resume`` continues a store, ``new`` discards one; ``batch_size``, ``retries``;
+    ``progress(done, total)`` is called at the start and as chunks are stored. Ctrl-C stores
+    the runs in flight and re-raises ``KeyboardInterrupt``.
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
-    if retries < 0:
-        raise ExperimentError(f"retries must be >= 0, got {retries}")
-    if executor is not None and scheduler is not None:
-        raise ExperimentError("give an executor or a scheduler address, not both")
+    options = replace(options or SweepOptions(), **settings)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="factions-sweep-") as folder:
-            results = _run(
-                exp,
-                Path(folder) / "store",
-                workers,
-                executor,
-                scheduler,
-                False,
-                False,
-                batch_size,
-                retries,
-                progress,
-            )
-            return results.in_memory()
-    return _run(
-        exp, Path(out), workers, executor, scheduler, resume, new, batch_size, retries, progress
-    )
+            fresh = replace(options, resume=False, new=False)
+            return _run(exp, Path(folder) / "store", fresh).in_memory()
+    return _run(exp, Path(out), options)
 
 
-def _run(exp, out, workers, executor, scheduler, resume, new, batch_size, retries, progress):
-    pool = Workers(workers, scheduler, executor)  # a scheduler that fails leaves no store behind
+def run_in_memory(exp: Experiment, options: SweepOptions) -> dict[str, pd.DataFrame]:
+    """Run every run of ``exp`` and return the tables, sorted by run id, stored nowhere.
+
+    Tables carry ``point`` and ``runs`` carries ``status`` and ``error``, as a store's do. A run
+    that keeps failing raises :class:`RunFailed` (there is nowhere to record it).
+    """
+    workers = options.workers_for()
+    sink = MemorySink()
     try:
-        with open_store(out, manifest(exp), points_table(exp), resume=resume, new=new) as store:
+        _execute(exp, sink, list(range(exp.n_runs)), workers, options)
+    except BaseException:
+        workers.close(wait=False)
+        raise
+    workers.close()
+    return sink.tables()
+
+
+def _run(exp: Experiment, out: Path, options: SweepOptions) -> SweepResults:
+    workers = options.workers_for()  # a scheduler that fails leaves no store behind
+    try:
+        with open_store(
+            out, manifest(exp), points_table(exp), resume=options.resume, new=options.new
+        ) as store:
             store.repair()
             stored = store.stored_run_ids()
             remaining = [rid for rid in range(exp.n_runs) if rid not in stored]
-            if progress:
-                progress(len(stored), exp.n_runs)
-            if remaining:
-                _execute(exp, store, remaining, pool, batch_size, retries, progress, len(stored))
+            _execute(exp, store, remaining, workers, options, len(stored))
     except BaseException:
-        pool.close(wait=False)
+        workers.close(wait=False)
         raise
-    pool.close()
+    workers.close()
     return SweepResults.load(out, experiment=exp)
 
 
-def _execute(exp, store, remaining, pool, batch_size, retries, progress, done) -> None:
-    size = batch_size or batch_size_for(len(remaining), pool.parallelism)
-    log.info("%s: %d runs to go on %s, %d per task", exp.name, len(remaining), pool, size)
+def _execute(
+    exp: Experiment,
+    sink: Sink,
+    remaining: list[int],
+    workers: Workers,
+    options: SweepOptions,
+    done: int = 0,
+) -> None:
+    """Run the runs ``remaining`` (``done`` are stored already) and hand them to ``sink``."""
+    if options.progress:
+        options.progress(done, exp.n_runs)
+    if not remaining:
+        return
+    size = options.batch_size or batch_size_for(len(remaining), workers.parallelism)
+    log.info("%s: %d runs to go on %s, %d per task", exp.name, len(remaining), workers, size)
     started = time.perf_counter()
-    _Driver(exp, store, pool, retries, progress, done).run(make_tasks(exp, remaining, size))
+    _Driver(exp, sink, workers, options, done).run(make_tasks(exp, remaining, size))
     elapsed = time.perf_counter() - started
     log.info(
         "%s: %d runs in %.1f s (%.2f runs/s)",
@@ -525,7 +537,8 @@ def sweep(
     seed : int, default 1
         Root seed; every point runs the same replicate seeds (common random numbers).
     **kwargs
-        Passed to :func:`run_sweep` (``out``, ``workers``, ``executor``, ``progress``...).
+        Passed to :func:`run_sweep`: ``out``, ``options``, or the fields of
+        :class:`SweepOptions` (``workers``, ``executor``, ``progress``...).
 
     Returns
     -------

@@ -32,6 +32,17 @@ from factions.errors import ExperimentError
 from factions.experiment.designs import Design
 from factions.experiment.spec import Outputs
 
+__all__ = [
+    "compare_points",
+    "elimination_column",
+    "morris_indices",
+    "output_names",
+    "point_outputs",
+    "run_outputs",
+    "sobol_indices",
+    "survival_column",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -32,6 +32,33 @@ from factions.scenario.load import read_toml
 from factions.scenario.translate import Vocabulary, problem_from_error
 from factions.scenario.types import Identifier, Month
 
+__all__ = [
+    "PARAMETER_KEYS",
+    "SUFFIX",
+    "Analysis",
+    "Count",
+    "CsvDesign",
+    "DesignSpec",
+    "ExperimentSpec",
+    "GridDesign",
+    "Level",
+    "LhsDesign",
+    "MorrisDesign",
+    "Outputs",
+    "ParameterSpec",
+    "Seed",
+    "SobolDesign",
+    "ZipDesign",
+    "design_problems",
+    "flatten",
+    "line_of",
+    "locate_experiment",
+    "normalise",
+    "parse",
+    "read_spec",
+    "with_line",
+]
+
 SUFFIX = ".toml"
 #: Keys that make a table a parameter (rather than a level of dotted-path nesting).
 PARAMETER_KEYS = frozenset({"levels", "min", "max"})
@@ -45,7 +72,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Parameter(_Strict):
+class ParameterSpec(_Strict):
     """A varied scenario value: a list of ``levels`` (grid, zip) or a range ``min``..``max``."""
 
     levels: list[Level] | None = Field(None, min_length=1, max_length=100_000)
@@ -62,7 +89,7 @@ class Parameter(_Strict):
         return data
 
     @model_validator(mode="after")
-    def _one_form(self) -> Parameter:
+    def _one_form(self) -> ParameterSpec:
         has_range = self.min is not None or self.max is not None
         if self.levels is not None and has_range:
             raise ValueError("give either levels or a range {min, max}, not both")
@@ -167,7 +194,7 @@ class ExperimentSpec(_Strict):
     description: str = ""
     scenario: str = Field(min_length=1, description="Bundled scenario name or path to a file.")
     overrides: dict[str, Any] = Field(default_factory=dict)
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     design: DesignSpec = GridDesign(kind="grid")
     replicates: Count
     seed: Seed = 1
@@ -342,7 +369,7 @@ def _keys(loc: tuple[Any, ...], kind: str | None) -> list[str]:
     """The keys allowed in the table at ``loc`` (of design ``kind``)."""
     parent = ".".join(str(p) for p in loc)
     if parent.startswith("parameters."):
-        model = Parameter
+        model = ParameterSpec
     elif parent == "design":
         model = _DESIGNS.get(kind or "", GridDesign)
     else:

@@ -52,6 +52,22 @@ from factions.errors import ExperimentError
 from factions.results import check_location, read_manifest, read_parquet
 from factions.tables import TABLES
 
+__all__ = [
+    "FORMAT",
+    "LOCK",
+    "MANIFEST",
+    "POINTS",
+    "REQUIRED",
+    "ROWS_KEY",
+    "RUN_COLUMNS",
+    "WRITE_ORDER",
+    "SweepStore",
+    "hold_lock",
+    "open_store",
+    "write_atomic",
+    "write_json_atomic",
+]
+
 log = logging.getLogger(__name__)
 
 FORMAT = "factions-sweep/1"

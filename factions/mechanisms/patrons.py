@@ -40,7 +40,7 @@ def intervene(model: FactionModel) -> None:
     p = model.spec.mechanisms.patrons
     if not p.enabled:
         return
-    attacked = model.factions.running(model.month) & model.factions.standing
+    attacked = model.factions.under_campaign(model.month) & model.factions.standing
     if not attacked.any():
         return  # no campaign under way against anyone: nothing to intervene in
     hazard = intervention_hazard(model, attacked)

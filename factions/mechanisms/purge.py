@@ -194,7 +194,7 @@ def spread_arrests(model: FactionModel) -> None:
     p = model.spec.mechanisms.purge
     if not p.enabled or model.leader_absent:
         return
-    campaign = model.factions.running(model.month)
+    campaign = model.factions.under_campaign(model.month)
     if not campaign.any():
         return
     rule = kernels.SpreadRule(

@@ -17,6 +17,18 @@ from factions.scenario.mechanisms import Mechanisms, revise
 from factions.scenario.schema import Scenario
 from factions.scenario.types import MAX_FORCE, MAX_SUPER_INDIVIDUALS
 
+__all__ = [
+    "check_dates",
+    "check_domains",
+    "check_force",
+    "check_patterns",
+    "check_probabilities",
+    "check_references",
+    "check_sizes",
+    "check_span",
+    "cross_checks",
+]
+
 
 def _unknown(kind: str, value: str, known: list[str], path: str) -> Problem:
     close = difflib.get_close_matches(value, known, n=1)

@@ -24,6 +24,24 @@ from factions.scenario.types import (
     Probability,
 )
 
+__all__ = [
+    "EVENT_KINDS",
+    "EVENT_LOG_KINDS",
+    "LABEL_LENGTH",
+    "MODEL_LOG_KINDS",
+    "ArmsTransfer",
+    "ArmyPartyCommittees",
+    "Congress",
+    "Event",
+    "IdeologicalShock",
+    "LeaderAbsence",
+    "Merger",
+    "PatronPolicy",
+    "PatronPresence",
+    "Setback",
+    "War",
+]
+
 #: Longest event label: it is printed on figures, above the span of the event.
 LABEL_LENGTH = 40
 

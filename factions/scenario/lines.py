@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+__all__ = ["find_line"]
+
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _NAME = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"  # a bare, "basic" or 'literal' key
 _KEY = re.compile(rf"^\s*({_NAME}(?:\s*\.\s*{_NAME})*)\s*=")

@@ -29,6 +29,28 @@ from factions.scenario.lines import find_line
 from factions.scenario.schema import Scenario
 from factions.scenario.translate import Vocabulary, problem_from_error
 
+__all__ = [
+    "EXCERPT",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_EXTENDS",
+    "SUFFIX",
+    "apply_overrides",
+    "bundled_dir",
+    "canonical_json",
+    "check_depth",
+    "deep_merge",
+    "json_schema",
+    "list_bundled",
+    "load_scenario",
+    "locate",
+    "parse_override",
+    "read_toml",
+    "resolve_document",
+    "scenario_from_document",
+    "scenario_hash",
+]
+
 log = logging.getLogger(__name__)
 
 SUFFIX = ".toml"
@@ -472,10 +494,11 @@ def _with_line(problem: Problem, text: str | None) -> Problem:
     return replace(problem, line=find_line(text, loc))
 
 
-def validate(
+def scenario_from_document(
     document: dict[str, Any], source: str | None = None, text: str | None = None
 ) -> Scenario:
-    """Validate a merged document; raise :class:`ScenarioValidationError` listing every problem."""
+    """The scenario a merged document describes, validated; raise
+    :class:`ScenarioValidationError` listing every problem."""
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
@@ -536,7 +559,7 @@ def load_scenario(
         document = apply_overrides(document, overrides)
         check_depth(document, "overrides")
     try:
-        scenario = validate(document, source=str(path), text=text)
+        scenario = scenario_from_document(document, source=str(path), text=text)
     except ScenarioValidationError as exc:
         if not overrides:
             raise

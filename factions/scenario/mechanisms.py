@@ -13,6 +13,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from factions.scenario.types import Exponent, Months, Probability, Weight
 
+__all__ = [
+    "ChallengeParams",
+    "CoalitionParams",
+    "CongressParams",
+    "CooptationParams",
+    "LoyaltyParams",
+    "Mechanisms",
+    "PatronParams",
+    "PowerParams",
+    "PurgeParams",
+    "RankAndFileParams",
+    "Rate",
+    "RecruitmentParams",
+    "RehabilitationParams",
+    "ThreatParams",
+]
+
 Rate = Probability  # a monthly rate or probability
 
 

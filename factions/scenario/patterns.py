@@ -24,6 +24,17 @@ from factions.scenario.types import (
     Probability,
 )
 
+__all__ = [
+    "CongressSeats",
+    "EliminatedFirst",
+    "EliminationOrder",
+    "EliminationWindow",
+    "EventCount",
+    "MemberCount",
+    "Pattern",
+    "Survives",
+]
+
 
 class _Pattern(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -102,7 +113,7 @@ class CongressSeats(_Pattern):
     tolerance: Annotated[int, Field(ge=0, le=MAX_SEATS)] = 3
 
 
-class Membership(_Pattern):
+class MemberCount(_Pattern):
     """Party membership at `date` is within `tolerance` (relative) of `members`."""
 
     kind: Literal["membership"]
@@ -118,6 +129,6 @@ Pattern = Annotated[
     | Survives
     | EventCount
     | CongressSeats
-    | Membership,
+    | MemberCount,
     Field(discriminator="kind"),
 ]

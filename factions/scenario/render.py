@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["to_toml"]
+
 
 def _value(value: Any) -> str:
     if isinstance(value, bool):

@@ -28,6 +28,19 @@ from factions.scenario.types import (
     Weight,
 )
 
+__all__ = [
+    "Committee",
+    "Elimination",
+    "Faction",
+    "Leader",
+    "LoyaltyDistribution",
+    "Membership",
+    "Network",
+    "Notable",
+    "Patron",
+    "Scenario",
+]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

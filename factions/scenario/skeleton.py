@@ -21,6 +21,17 @@ from factions.scenario.render import to_toml
 from factions.scenario.schema import Elimination, Network
 from factions.scenario.types import MAX_FACTIONS
 
+__all__ = [
+    "DEFAULT_FACTIONS",
+    "IDENTIFIER",
+    "SUFFIX",
+    "check_factions",
+    "check_identifier",
+    "skeleton",
+    "skeleton_path",
+    "write_skeleton",
+]
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 DEFAULT_FACTIONS = ("leaders", "rivals", "outsiders")
 SUFFIX = ".toml"

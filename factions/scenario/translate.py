@@ -15,6 +15,8 @@ from typing import Any
 
 from factions.errors import Problem
 
+__all__ = ["KEY_HINT", "Loc", "Vocabulary", "did_you_mean", "problem_from_error"]
+
 Loc = tuple[Any, ...]
 KEY_HINT = "keys are lower-case identifiers: a letter, then letters, digits, '_' or '-'"
 

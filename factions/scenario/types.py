@@ -8,6 +8,23 @@ from pydantic import AfterValidator, Field
 
 from factions.calendar import parse_month
 
+__all__ = [
+    "MAX_CADRES_PER_FACTION",
+    "MAX_COUNT",
+    "MAX_FACTIONS",
+    "MAX_FORCE",
+    "MAX_MEMBERS",
+    "MAX_SEATS",
+    "MAX_SUPER_INDIVIDUALS",
+    "Amount",
+    "Exponent",
+    "Identifier",
+    "Month",
+    "Months",
+    "Probability",
+    "Weight",
+]
+
 
 def _check_month(value: str) -> str:
     parse_month(value)

@@ -31,6 +31,8 @@ import numpy as np
 
 from factions.compiled import as_python, kernel
 
+__all__ = ["MAX_PLAYERS", "is_self_enforcing", "ruling_coalition"]
+
 MAX_PLAYERS = 22
 
 

@@ -33,9 +33,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from factions.scenario.load import validate
+from factions.scenario.load import scenario_from_document
 from factions.scenario.mechanisms import Mechanisms
 from factions.scenario.schema import Scenario
+
+__all__ = [
+    "GENERIC_MARGIN",
+    "MIN_SHARE",
+    "ON",
+    "STEP_WIDTH",
+    "final_camp",
+    "is_generic",
+    "pure_aes_document",
+    "pure_aes_scenario",
+]
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -134,7 +145,7 @@ def pure_aes_scenario(
     ['a', 'b', 'c']
     """
     document = pure_aes_document(powers, alpha, leader=leader)
-    return validate(document, source="pure_aes_scenario")
+    return scenario_from_document(document, source="pure_aes_scenario")
 
 
 def final_camp(model: FactionModel) -> frozenset[str]:
