@@ -136,15 +136,32 @@ DesignSpec = Annotated[
 ]
 
 
+#: ``module.path:function`` — a custom output's function (imported, never evaluated).
+IMPORT_PATH = r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$"
+PatternRef = Annotated[int, Field(ge=0)] | Annotated[str, Field(min_length=1, max_length=300)]
+
+
 class Outputs(_Strict):
-    """Per-point outputs, computed from each run and then averaged over replicates."""
+    """Per-point outputs, computed from each run, then summarised over the point's replicates
+    with a confidence interval (see :mod:`factions.experiment.outputs`)."""
 
     factions: list[Identifier] | None = Field(None, description="Factions to report [all].")
     survival: list[Month] = Field(
         default_factory=list, description="Dates: probability a faction still stands at the end."
     )
     median_elimination: bool = Field(
-        True, description="Median elimination month (since the start; the horizon if never)."
+        True, description="Median end date of each faction (the horizon if never)."
+    )
+    end_causes: bool = Field(False, description="Share of runs a faction ends purged, exiled...")
+    patterns: list[PatternRef] = Field(
+        default_factory=list, description="Patterns (description or index): their pass rates."
+    )
+    patterns_holding: bool = Field(False, description="Number of the scenario's patterns holding.")
+    events: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list, description="Event kinds counted per run (e.g. 'challenge')."
+    )
+    custom: dict[Identifier, Annotated[str, Field(pattern=IMPORT_PATH)]] = Field(
+        default_factory=dict, description="name = 'module:function', one number per run."
     )
 
 
