@@ -252,6 +252,14 @@ def _show(frame, title: str, rows: int = 40) -> None:
         )
 
 
+def _show_outputs(results, table) -> None:
+    """The outputs per design point, with their intervals, in 80 columns."""
+    from factions.experiment.text import outputs_text
+
+    click.echo("\noutputs per design point:")
+    click.echo(outputs_text(results.experiment, table))
+
+
 def _report(results) -> None:
     """Print what a finished sweep stored, and its analysis (also written to DIR/analysis/)."""
     runs = results.runs
@@ -270,8 +278,10 @@ def _report(results) -> None:
     except FactionsError as exc:
         click.echo(f"no analysis: {exc}", err=True)
         return
+    _show_outputs(results, analysis["outputs"])
     for name, frame in analysis.items():
-        _show(frame, {"outputs": "outputs per design point"}.get(name, f"{name} indices"))
+        if name != "outputs":
+            _show(frame, f"{name} indices")
     for path in results.save_analysis(analysis):
         click.echo(f"analysis: {path}")
 
@@ -372,7 +382,8 @@ def _interrupted(folder: Path | None) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @friendly_errors
 def status(folder):
-    """Progress of the sweep in FOLDER: points and runs done, remaining, rate, ETA."""
+    """Progress of the sweep in FOLDER: points and runs done, remaining, rate, ETA, and the
+    outputs of the runs stored so far."""
     from factions.experiment.store import SweepStore
 
     store = SweepStore.read(folder)
@@ -400,6 +411,11 @@ def status(folder):
     ]
     for key, value in lines:
         click.echo(f"{key:<11}{value}")
+    if s["stored"] > s["failed"]:
+        from factions.experiment import SweepResults
+
+        results = SweepResults.load(folder)
+        _show_outputs(results, results.outputs())
 
 
 # ----------------------------------------------------------------------------------- calibrate
