@@ -33,6 +33,7 @@ Examples:
   factions validate korea-1945 --replicates 200
   factions sweep korea-grid-yanan --workers 2    # a sweep from experiments/; resumable
   factions status results/korea-grid-yanan
+  factions discover results/korea-discover-yanan --where "survival_yanan_1958-12 >= 0.375"
   factions dashboard korea-1945 --open         # watch a run, move sliders (needs [dashboard])
 """
 
@@ -654,6 +655,10 @@ def scenarios_schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+_WHERE_HELP = 'Points of interest: "OUTPUT OP NUMBER", OP one of >= > <= < ==.'
+_where = click.option("--where", metavar="CONDITION", help="discovery: " + _WHERE_HELP)
+_where_required = click.option("--where", metavar="CONDITION", required=True, help=_WHERE_HELP)
+
 PLOT_KINDS = [
     "survival",
     "shares",
@@ -662,6 +667,7 @@ PLOT_KINDS = [
     "counterfactual",  # plots.COMPARISON_FIGURES
     "heatmap",  # plots.SWEEP_FIGURES
     "sensitivity",
+    "discovery",
 ]
 
 
@@ -686,8 +692,9 @@ PLOT_KINDS = [
     "--output",
     help="heatmap, sensitivity: the output to show [the first; sensitivity: first that varies].",
 )
+@_where
 @friendly_errors
-def plot(kind, results, out, against, x, y, output):
+def plot(kind, results, out, against, x, y, output, where):
     """Draw figure KIND from a RESULTS folder (of `factions run`, or of `factions sweep`).
 
     \b
@@ -696,19 +703,25 @@ def plot(kind, results, out, against, x, y, output):
     counterfactual              RESULTS beside --against FOLDER, survival curves and log-rank
     heatmap, sensitivity        from a sweep folder: an output over two parameters (grid), or
                                 the Sobol / Morris indices
+    discovery                   from a sweep folder and --where: PRIM's peeling trajectory
+                                and box limits (needs [discover])
     """
     path = Path(out) if out else Path(results) / "figures" / f"{kind}.png"
+    if (kind == "discovery") != bool(where):
+        raise click.UsageError("--where goes with discovery, and discovery needs --where")
     try:
-        written = _draw(kind, results, path, against, x, y, output)
+        written = _draw(kind, results, path, against, x, y, output, where)
     except ValueError as exc:  # the data cannot make this figure (e.g. a constant output)
         raise click.UsageError(str(exc)) from None
     click.echo(f"figure: {written}")
 
 
-def _draw(kind, results, path, against, x, y, output) -> Path:
+def _draw(kind, results, path, against, x, y, output, where) -> Path:
     from factions import plots
 
-    if kind in plots.SWEEP_FIGURES:
+    if kind == "discovery":
+        written = _plot_discovery(results, path, where)
+    elif kind in plots.SWEEP_FIGURES:
         written = _plot_sweep(kind, results, path, x, y, output)
     else:
         from factions.results import Results
@@ -756,6 +769,76 @@ def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
     return plots.save_drawing(
         lambda ax: plots.plot_sensitivity(indices, ax=ax, output=output), path
     )
+
+
+def _plot_discovery(folder: str, path: Path, where: str) -> Path:
+    from factions.discover import discover_sweep
+    from factions.experiment import SweepResults
+    from factions.plots import discovery_figure
+    from factions.plots.files import check_format, write
+
+    check_format(path)
+    sweep = SweepResults.load(folder)
+    found = discover_sweep(sweep, where)
+    title = f"{sweep.experiment.name}: where {found.condition}"
+    axes = discovery_figure(found.trajectory, found.limits, title)
+    return write(axes[0].figure, path)
+
+
+# ----------------------------------------------------------------------------------- discover
+
+
+@main.command()
+@click.argument("sweep", type=click.Path(file_okay=False))
+@_where_required
+@click.option(
+    "--threshold",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Density a box should reach (the box of highest coverage that does is chosen).",
+)
+@click.option("--boxes", default=2, show_default=True, type=click.IntRange(1, 20))
+@friendly_errors
+def discover(sweep, where, threshold, boxes):
+    """Scenario discovery (PRIM): boxes of the parameters of SWEEP where --where holds.
+
+    \b
+    factions discover results/korea-discover-yanan --where "survival_yanan_1958-12 >= 0.375"
+    Needs EMA Workbench: pip install 'factions[discover]'.
+    """
+    from factions.discover import discover_sweep
+    from factions.experiment import SweepResults
+
+    results = SweepResults.load(sweep)
+    found = discover_sweep(results, where, threshold=threshold, boxes=boxes)
+    click.echo(
+        f"{results.experiment.name}: {found.of_interest} of {found.points} design points have "
+        f"{found.condition} (PRIM, density threshold {threshold:g})"
+    )
+    for box in found.boxes.itertuples():
+        click.echo(
+            f"\nbox {box.box}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+            f"mass {box.mass:.2f} ({box.points} points, {box.of_interest} of interest)"
+        )
+        click.echo(_box_text(found.limits[found.limits["box"] == box.box]))
+
+
+def _box_text(limits) -> str:
+    """One line per parameter: the box's limits and the swept range (80 columns)."""
+    from factions.experiment.text import short_parameter
+
+    lines = [f"  {'parameter':<26}{'low':>10}{'high':>10}   swept range"]
+    for row in limits.itertuples():
+        mark = "" if row.restricted else "   (not restricted)"
+        if row.high is None:  # a parameter of levels: the levels kept
+            lines.append(f"  {short_parameter(row.parameter):<26}{row.low:>20}   {row.range_low}")
+            continue
+        lines.append(
+            f"  {short_parameter(row.parameter):<26}{row.low:>10.3g}{row.high:>10.3g}   "
+            f"{row.range_low:.3g}–{row.range_high:.3g}{mark}"
+        )
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------- dashboard

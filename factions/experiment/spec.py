@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -277,13 +278,24 @@ def design_problems(spec: ExperimentSpec) -> list[Problem]:
 # --------------------------------------------------------------------------- reading files
 
 
+def bundled_experiments() -> Path:
+    """The experiment files shipped with the package (or the source tree's ``experiments/``)."""
+    installed = Path(str(resources.files("factions"))) / "experiments"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "experiments"
+
+
 def locate_experiment(name_or_path: str | Path) -> Path:
-    """Resolve an experiment name (looked up in ``./experiments``) or a path to a file."""
+    """Resolve an experiment name or a path to a file.
+
+    A name is looked up in ``./experiments`` first, then among the bundled experiments.
+    """
     text = str(name_or_path)
     if text.endswith(SUFFIX) or "/" in text or "\\" in text:
         candidates = [Path(text).expanduser()]
     else:
-        folders = [Path.cwd() / "experiments", Path(__file__).resolve().parents[2] / "experiments"]
+        folders = [Path.cwd() / "experiments", bundled_experiments()]
         candidates = [folder / f"{text}{SUFFIX}" for folder in folders]
     for candidate in candidates:
         if candidate.is_file():
