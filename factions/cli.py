@@ -812,10 +812,13 @@ def discover(sweep, where, threshold, boxes):
 
     results = SweepResults.load(sweep)
     found = discover_sweep(results, where, threshold=threshold, boxes=boxes)
-    click.echo(
+    import textwrap
+
+    heading = (
         f"{results.experiment.name}: {found.of_interest} of {found.points} design points have "
         f"{found.condition} (PRIM, density threshold {threshold:g})"
     )
+    click.echo(textwrap.fill(heading, 80))
     for box in found.boxes.itertuples():
         click.echo(
             f"\nbox {box.box}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
@@ -825,20 +828,18 @@ def discover(sweep, where, threshold, boxes):
 
 
 def _box_text(limits) -> str:
-    """One line per parameter: the box's limits and the swept range (80 columns)."""
+    """One line per parameter: the box's limits and the swept range; '*' marks a restriction."""
     from factions.experiment.text import short_parameter
 
-    lines = [f"  {'parameter':<26}{'low':>10}{'high':>10}   swept range"]
+    lines = [f"  {'parameter':<28}{'low':>10}{'high':>10}   swept range"]
     for row in limits.itertuples():
-        mark = "" if row.restricted else "   (not restricted)"
+        name = f"{'*' if row.restricted else ' '} {short_parameter(row.parameter)}"
         if row.high is None:  # a parameter of levels: the levels kept
-            lines.append(f"  {short_parameter(row.parameter):<26}{row.low:>20}   {row.range_low}")
+            lines.append(f"{name:<30}{row.low:>20}   {row.range_low}")
             continue
-        lines.append(
-            f"  {short_parameter(row.parameter):<26}{row.low:>10.3g}{row.high:>10.3g}   "
-            f"{row.range_low:.3g}–{row.range_high:.3g}{mark}"
-        )
-    return "\n".join(lines)
+        swept = f"{row.range_low:.3g}–{row.range_high:.3g}"
+        lines.append(f"{name:<30}{row.low:>10.3g}{row.high:>10.3g}   {swept}")
+    return "\n".join([*lines, "  (* restricted by the box)"])
 
 
 # ----------------------------------------------------------------------------------- dashboard
