@@ -700,7 +700,8 @@ def plot(kind, results, out, against, x, y, output, where):
     \b
     survival, shares, timeline  from a run's tables
     network                     re-runs the run's first replicate; its network once a year
-    counterfactual              RESULTS beside --against FOLDER, survival curves and log-rank
+    counterfactual              RESULTS beside --against FOLDER, survival curves; paired
+                                tests on shared seeds (McNemar, paired t), else log-rank
     heatmap, sensitivity        from a sweep folder: an output over two parameters (grid), or
                                 the Sobol / Morris indices
     discovery                   from a sweep folder and --where: PRIM's peeling trajectory
@@ -759,8 +760,12 @@ def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
             raise click.UsageError(f"--x and --y must name two different parameters, got {x!r}")
         table = sweep.outputs()
         output = output or next(c for c in table.columns if c.startswith("survival_"))
+        base = sweep.experiment.base
         return plots.save_drawing(
-            lambda ax: plots.plot_sweep_heatmap(table, x, y, output, ax), path
+            lambda ax: plots.plot_sweep_heatmap(
+                table, x, y, output, ax, start_month=base.start_month, horizon=base.n_months
+            ),
+            path,
         )
     found = sweep.analyse()
     indices = found.get("sobol", found.get("morris"))

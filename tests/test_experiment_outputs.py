@@ -188,3 +188,24 @@ def test_the_documented_custom_output_example_runs(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     exp = load_experiment(write(tmp_path, EXPERIMENT))
     assert any(o.name == "custom_arrests" for o in catalogue(exp))
+
+
+def test_every_experiment_file_is_packaged():
+    """pyproject.toml ships each experiments/*.toml in the wheel (found by name after install)."""
+    import tomllib
+
+    root = Path(__file__).parents[1]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    for path in sorted((root / "experiments").glob("*.toml")):
+        key = f"experiments/{path.name}"
+        assert shipped.get(key) == f"factions/experiments/{path.name}", f"{key} not packaged"
+
+
+def test_a_bundled_experiment_is_found_from_any_folder(tmp_path, monkeypatch):
+    from factions.experiment.spec import locate_experiment
+
+    monkeypatch.chdir(tmp_path)
+    assert locate_experiment("korea-grid-yanan").name == "korea-grid-yanan.toml"
+    with pytest.raises(Exception, match="did you mean 'korea-grid-yanan'"):
+        locate_experiment("korea-grid-yanann")
