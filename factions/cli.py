@@ -166,8 +166,9 @@ def _run_and_save(spec, replicates, seed, workers, overrides, folder: Path, figu
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0))
 @click.option("-j", "--workers", default=2, show_default=True, type=click.IntRange(1))
 @_set_option
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any declared pattern misses.")
 @friendly_errors
-def validate(target, replicates, seed, workers, overrides):
+def validate(target, replicates, seed, workers, overrides, strict):
     """Score a scenario (simulated now) or a results folder against its declared patterns."""
     from factions.results import Results
     from factions.summary import render, summarise
@@ -185,6 +186,8 @@ def validate(target, replicates, seed, workers, overrides):
     click.echo(render(summary))
     held = sum(p["holds"] for p in summary["patterns"])
     click.echo(f"\n{held}/{len(summary['patterns'])} patterns hold")
+    if strict and held < len(summary["patterns"]):
+        sys.exit(1)
 
 
 # ----------------------------------------------------------------------------------- sweeps

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.calendar import parse_month
-from factions.mechanisms import loyalty
+from factions.mechanisms import loyalty, rank_and_file
 from factions.scenario import events as ev
 from factions.state import Status
 
@@ -96,6 +96,15 @@ def _committees(model: FactionModel, event: ev.ArmyPartyCommittees, key: str) ->
     model.regime.set_committee_rate(event.rate)
 
 
+def _expulsion(model: FactionModel, event: ev.Expulsion, key: str) -> None:
+    faction = None if event.faction is None else model.faction_index[event.faction]
+    rank_and_file.expel(model, faction, event.share)
+
+
+def _set(model: FactionModel, event: ev.SetValues, key: str) -> None:
+    model.revise_mechanisms(event.values)
+
+
 HANDLERS: dict[str, Callable] = {
     "war": _war,
     "setback": _setback,
@@ -107,6 +116,8 @@ HANDLERS: dict[str, Callable] = {
     "arms_transfer": _arms,
     "congress": _congress,
     "army_party_committees": _committees,
+    "expulsion": _expulsion,
+    "set": _set,
 }
 
 

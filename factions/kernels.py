@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from factions.compiled import kernel
-from factions.state import Status
+from factions.state import NOT_YET, Status
 
 
 class LoyaltyRule(NamedTuple):
@@ -33,6 +33,25 @@ class LoyaltyRule(NamedTuple):
     faction_pull: float
     network_pull: float
     noise: float
+
+
+class ThreatRule(NamedTuple):
+    """The scalars of the factions' threat (:mod:`factions.mechanisms.threat`)."""
+
+    since: int  # arrests from this month on are recent
+    target: float  # weight of being a purge target
+    arrests: float  # weight of the share of cadres recently arrested
+    decline: float  # weight of the fall from the peak power share
+
+
+class LaunchRule(NamedTuple):
+    """The scalars of a month of purge launches (:mod:`factions.mechanisms.purge`)."""
+
+    month: int
+    launch_rate: float
+    exposure: float  # the hazard's multiplier while a failed challenge exposes the target
+    suspicion: float
+    suspect_loyalty: float
 
 
 class SpreadRule(NamedTuple):
@@ -67,6 +86,162 @@ def mean_loyalty(faction, office, loyalty, military, seat, status, arrested_at, 
     for f in range(n_factions):
         means[f] = sums[f] / counts[f] if counts[f] > 0 else 1.0
     return means
+
+
+@kernel
+def arrested_share(
+    faction, office, loyalty, military, seat, status, arrested_at, since, n_factions
+):  # fmt: skip
+    """Per faction, the share of its cadres in office or arrested since ``since`` that were
+    arrested since then (0 for a faction with neither)."""
+    arrested = np.zeros(n_factions)
+    counted = np.zeros(n_factions)
+    for i in range(faction.shape[0]):
+        recent = arrested_at[i] >= since and arrested_at[i] != NOT_YET
+        if recent:
+            arrested[faction[i]] += 1.0
+        if recent or office[i]:
+            counted[faction[i]] += 1.0
+    share = np.zeros(n_factions)
+    for f in range(n_factions):
+        if counted[f] > 0:
+            share[f] = arrested[f] / counted[f]
+    return share
+
+
+@kernel
+def power_decline(power, peak):
+    """Per faction, ``1 - power / peak`` clipped to [0, 1] (0 where the peak is 0)."""
+    decline = np.zeros(power.shape[0])
+    for f in range(power.shape[0]):
+        ratio = power[f] / peak[f] if peak[f] > 0 else 1.0
+        decline[f] = min(max(1.0 - ratio, 0.0), 1.0)
+    return decline
+
+
+@kernel
+def threat_level(
+    faction, office, loyalty, military, seat, status, arrested_at, is_target, standing, power, peak,
+    since, target, arrests, decline
+):  # fmt: skip
+    """Each faction's threat (the rule of ``mechanisms/threat.py``; the scalars are a
+    :class:`ThreatRule`): ``1 - (1 - target) (1 - arrests) (1 - decline)`` with each warning
+    times its weight (arrests capped at 1; ``is_target``: a purge target), 0 for a faction not
+    ``standing``."""
+    n = is_target.shape[0]
+    share = arrested_share(faction, office, loyalty, military, seat, status, arrested_at, since, n)
+    fall = power_decline(power, peak)
+    level = np.zeros(n)
+    for f in range(n):
+        if standing[f]:
+            aimed = target * (1.0 if is_target[f] else 0.0)
+            arrested = min(1.0, arrests * share[f])
+            level[f] = 1.0 - (1.0 - aimed) * (1.0 - arrested) * (1.0 - decline * fall[f])
+    return level
+
+
+@kernel
+def launch_hazard(
+    faction, office, loyalty, military, seat, status, arrested_at, target, feasibility,
+    protection, campaign_until, halted_until, exposed_until, month, launch_rate, exposure,
+    suspicion, suspect_loyalty
+):  # fmt: skip
+    """Each faction's monthly launch hazard (the rule of ``mechanisms/purge.py``; the scalars
+    are a :class:`LaunchRule`): ``launch_rate * feasibility * (1 - protection) * suspicion *
+    exposure`` for a ``target`` (a purge target or a blamed partner) with no campaign running or
+    halted in ``month``, -1 (below any draw) for the others. Suspicion is
+    :func:`suspicion_factor` of the faction's mean loyalty in office (1 without cadres);
+    ``exposure`` applies while ``exposed_until`` runs."""
+    n = target.shape[0]
+    hazard = np.full(n, -1.0)
+    candidate = np.zeros(n, dtype=np.bool_)
+    for f in range(n):
+        candidate[f] = target[f] and campaign_until[f] < month and halted_until[f] < month
+    if not candidate.any():
+        return hazard
+    sums, counts = faction_loyalty(faction, office, loyalty, n)
+    for f in range(n):
+        if candidate[f]:
+            mean = sums[f] / counts[f] if counts[f] > 0 else 1.0
+            factor = suspicion_factor(mean, suspicion, suspect_loyalty)
+            exposed = exposure if exposed_until[f] >= month else 1.0
+            hazard[f] = launch_rate * feasibility[f] * (1.0 - protection[f]) * factor * exposed
+    return hazard
+
+
+@kernel
+def challenge_hazard(able, opening, threat, loyalty, odds, rate, spontaneous):
+    """Each faction's monthly hazard of challenging (the rule of ``mechanisms/challenge.py``):
+    ``rate * (spontaneous + (1 - spontaneous) * opening) * threat * (1 - loyalty) * odds`` for
+    the factions ``able`` to challenge, 0 for the others."""
+    hazard = np.zeros(able.shape[0])
+    for f in range(able.shape[0]):
+        if able[f]:
+            level = spontaneous + (1.0 - spontaneous) * opening[f]
+            hazard[f] = rate * level * threat[f] * (1.0 - loyalty[f]) * odds[f]
+    return hazard
+
+
+@kernel
+def returnable(status):
+    """Indices of the demoted and exiled cadres (those rehabilitation may return), in index
+    order."""
+    chosen = np.empty(status.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == Status.DEMOTED or status[i] == Status.EXILED:
+            chosen[k] = i
+            k += 1
+    return chosen[:k]
+
+
+@kernel
+def trials_due(status, sentence_due, month):
+    """Indices of the arrested cadres whose trial is due by ``month``, in index order."""
+    chosen = np.empty(status.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == Status.ARRESTED and sentence_due[i] <= month:
+            chosen[k] = i
+            k += 1
+    return chosen[:k]
+
+
+@kernel
+def suspicion_factor(loyalty, suspicion, suspect_loyalty):
+    """The launch hazard's disloyalty factor for a faction of mean ``loyalty``:
+    ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))``."""
+    suspect = min(1.0, (1.0 - loyalty) / (1.0 - suspect_loyalty))
+    return 1.0 - suspicion + suspicion * suspect
+
+
+@kernel
+def switch_candidates(
+    faction, office, loyalty, military, seat, status, arrested_at, leader, threshold
+):  # fmt: skip
+    """The cadres in office outside the ``leader``'s faction whose loyalty exceeds
+    ``threshold`` (co-optation's candidates), in index order."""
+    chosen = np.empty(faction.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(faction.shape[0]):
+        if office[i] and faction[i] != leader and loyalty[i] > threshold:
+            chosen[k] = i
+            k += 1
+    return chosen[:k]
+
+
+@kernel
+def switch_chances(candidates, faction, loyalty, threat, rate, bandwagon, threshold):
+    """Each candidate's monthly chance of switching (the rule of ``mechanisms/cooptation.py``):
+    ``rate * (1 - bandwagon + bandwagon * threat)`` of its faction, times its loyalty's excess
+    over ``threshold`` as a share of what is above it."""
+    above = max(1e-9, 1.0 - threshold)
+    chance = np.empty(candidates.shape[0])
+    for k in range(candidates.shape[0]):
+        i = candidates[k]
+        pull = rate * (1.0 - bandwagon + bandwagon * threat[faction[i]])
+        chance[k] = pull * ((loyalty[i] - threshold) / above)
+    return chance
 
 
 @kernel
@@ -157,10 +332,11 @@ def indoctrinate(loyalty, used, rate):
 @kernel
 def fill_components(
     faction, office, loyalty, military, seat, status, arrested_at, raw, control, leader,
-    legitimacy, members
+    legitimacy, entries, scale, presence, patron_slot, patron_affinity
 ):  # fmt: skip
-    """Fill the rows of ``raw`` (``power.COMPONENTS`` order) but patron backing: armed force of
-    the cadres in office after army control, their seats, legitimacy, and ``members`` (in
+    """Fill the rows of ``raw`` (``power.COMPONENTS`` order): armed force of the cadres in office
+    after army control, their seats, patron backing (the faction's patron's ``presence`` times
+    its affinity; 0 without patrons), legitimacy, and members (``entries`` times ``scale``, in
     persons)."""
     raw[:2] = 0.0
     for i in range(faction.shape[0]):
@@ -173,9 +349,24 @@ def fill_components(
     own = raw[0, leader]
     for f in range(raw.shape[1]):
         raw[0, f] *= 1.0 - control
+        raw[2, f] = presence[patron_slot[f]] * patron_affinity[f] if presence.shape[0] else 0.0
         raw[3, f] = legitimacy[f]
-        raw[4, f] = members[f]
+        raw[4, f] = entries[f] * scale
     raw[0, leader] = own + control * (total - own)
+
+
+@kernel
+def faction_power(
+    faction, office, loyalty, military, seat, status, arrested_at, raw, control, leader,
+    legitimacy, entries, scale, presence, patron_slot, patron_affinity, standing, weights
+):  # fmt: skip
+    """:func:`fill_components`, then :func:`power_shares` of the components: the month's power
+    in one call (it is computed twice a month)."""
+    fill_components(
+        faction, office, loyalty, military, seat, status, arrested_at, raw, control, leader,
+        legitimacy, entries, scale, presence, patron_slot, patron_affinity
+    )  # fmt: skip
+    return power_shares(raw, standing, weights)
 
 
 @kernel

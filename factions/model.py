@@ -34,6 +34,7 @@ from factions.mechanisms import (
 from factions.network import build_ties, to_networkx
 from factions.observe import Recorder
 from factions.polity import FactionState, LeaderState, PatronState, RegimeState
+from factions.scenario.mechanisms import revise
 from factions.scenario.schema import Faction, Scenario
 from factions.state import (
     LEGAL_TRANSITIONS,
@@ -265,6 +266,13 @@ class FactionModel(mesa.Model):
         peak share follows."""
         self.power, self.power_components = power.faction_power(self)
         self.factions.raise_peak_power(self.power)
+
+    def revise_mechanisms(self, values: dict[str, object]) -> None:
+        """A dated change (a ``set`` event): from this month on, the mechanisms read ``values``
+        ('mechanisms.<section>.<name>' -> value, checked when the scenario was loaded)."""
+        mechanisms = revise(self.spec.mechanisms, values)
+        self.spec = self.spec.model_copy(update={"mechanisms": mechanisms})
+        self.power_weights = power.component_weights(mechanisms.power)
 
     def set_status(self, idx: np.ndarray, new: Status) -> None:
         """Change cadres' status (the only place statuses change)."""

@@ -31,7 +31,7 @@ class FactionState:
     cohesion: np.ndarray  # float in [0, 1]
     patron: np.ndarray  # int, patron index (NO_PATRON: none)
     patron_affinity: np.ndarray  # float in [0, 1], 0 without a patron
-    eliminated_at: np.ndarray  # int, month of elimination
+    eliminated_at: np.ndarray  # int, month of elimination (read-only: see eliminate())
     peak_active: np.ndarray  # int, the most cadres in office so far
     peak_power: np.ndarray  # float, the highest power share so far
     campaign_until: np.ndarray  # int, last month of the purge campaign against the faction
@@ -80,6 +80,12 @@ class FactionState:
     def __post_init__(self) -> None:
         # a faction without a patron reads patron 0's values, times its affinity 0
         self.patron_slot = np.maximum(self.patron, 0)
+        # eliminate() is the only writer of the elimination months, and keeps the standing mask
+        # with them (read many times a month); callers get read-only views of both
+        self._eliminated_at = self.eliminated_at
+        self.eliminated_at = _read_only(self._eliminated_at)
+        self._standing = self._eliminated_at == NOT_YET
+        self._standing_view = _read_only(self._standing)
 
     @property
     def n(self) -> int:
@@ -87,8 +93,8 @@ class FactionState:
 
     @property
     def standing(self) -> np.ndarray:
-        """Boolean mask of factions not yet eliminated."""
-        return self.eliminated_at == NOT_YET
+        """Boolean mask of factions not yet eliminated (read-only, kept by :meth:`eliminate`)."""
+        return self._standing_view
 
     def running(self, month: int) -> np.ndarray:
         """Boolean mask of the factions under a campaign that runs in ``month``, unhalted."""
@@ -108,7 +114,8 @@ class FactionState:
 
     def eliminate(self, faction: int, month: int, cause: EndCause) -> None:
         """Eliminate the faction (absorbing) by ``cause``; the coalition must be recomputed."""
-        self.eliminated_at[faction] = month
+        self._eliminated_at[faction] = month
+        self._standing[faction] = False
         self.end_cause[faction] = cause
         self.coalition_stale = True
 
@@ -187,6 +194,13 @@ class FactionState:
         fresh = new & ~running
         self.opening_level[fresh] = level[fresh]
         self.opening_until[new] = np.maximum(self.opening_until[new], until)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view of ``values`` (same memory: it follows their changes)."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
 
 
 class Ramp(NamedTuple):

@@ -41,7 +41,7 @@ from lifelines import KaplanMeierFitter
 
 from factions.calendar import format_month, parse_month
 from factions.ensemble import run_ensemble
-from factions.errors import ExperimentError
+from factions.errors import ExperimentError, ScenarioValidationError
 from factions.paired import compare
 from factions.results import Results, staged_folder
 from factions.scenario import Scenario, load_scenario
@@ -280,7 +280,8 @@ def shifted_scenarios(
 ) -> tuple[dict[str, Scenario], dict[str, str]]:
     """Every enabled event moved by each shift, keyed by :attr:`Shift.key`.
 
-    Returns the scenarios and the skipped shifts (key -> reason: outside the span).
+    Returns the scenarios and the skipped shifts (key -> reason: outside the span, or a
+    scenario the shift makes invalid, such as a congress pattern left without its congress).
     """
     base = load_scenario(name)
     scenarios, skipped = {}, {}
@@ -294,7 +295,10 @@ def shifted_scenarios(
             except ExperimentError as exc:
                 skipped[shift.key] = str(exc)
                 continue
-            scenarios[shift.key] = load_scenario(name, overrides)
+            try:
+                scenarios[shift.key] = load_scenario(name, overrides)
+            except ScenarioValidationError as exc:
+                skipped[shift.key] = exc.problems[0].render().removeprefix("<scenario>: ")
     return scenarios, skipped
 
 

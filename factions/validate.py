@@ -48,6 +48,15 @@ def _window(r: Results, p: pt.EliminationWindow) -> pd.Series:
     return inside.fillna(False)
 
 
+def _order(r: Results, p: pt.EliminationOrder) -> pd.Series:
+    f = r.factions[r.factions["faction"].isin(p.order)]
+    m = month_index(f["eliminated_at"]).where(f["eliminated"])
+    months = f.assign(m=m).pivot(index="run_id", columns="faction", values="m")[p.order]
+    steps = np.diff(months.to_numpy(dtype=float), axis=1)  # NaN (a survivor) fails both tests
+    in_order = (steps >= 0) if p.ties else (steps > 0)
+    return pd.Series(in_order.all(axis=1), index=months.index)
+
+
 def _event_count(r: Results, p: pt.EventCount) -> pd.Series:
     e = r.events
     m = month_index(e["date"])
@@ -74,6 +83,7 @@ CHECKS: dict[str, Callable[[Results, object], pd.Series]] = {
     "eliminated_first": _eliminated_first,
     "survives": _survives,
     "elimination_window": _window,
+    "elimination_order": _order,
     "event_count": _event_count,
     "congress_seats": _congress_seats,
     "membership": _membership,

@@ -67,6 +67,11 @@ def _holds(parameters: list[str], fields: tuple[str, ...]) -> bool:
         ("step_cadres", [CadreArrays._fields, TIE_FIELDS, kernels.LoyaltyRule._fields]),
         ("fear", [TIE_FIELDS]),
         ("fill_components", [CadreArrays._fields]),
+        ("faction_power", [CadreArrays._fields]),
+        ("arrested_share", [CadreArrays._fields]),
+        ("threat_level", [CadreArrays._fields, kernels.ThreatRule._fields]),
+        ("launch_hazard", [CadreArrays._fields, kernels.LaunchRule._fields]),
+        ("switch_candidates", [CadreArrays._fields]),
         ("arrest_probability", [CadreArrays._fields, TIE_FIELDS, kernels.SpreadRule._fields]),
     ],
 )

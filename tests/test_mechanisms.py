@@ -49,7 +49,7 @@ from factions.scenario.events import (
 )
 from factions.scenario.schema import Scenario
 from factions.scenario.types import MAX_FACTIONS
-from factions.state import IN_OFFICE, NOT_YET, Status
+from factions.state import IN_OFFICE, NOT_YET, EndCause, Status
 from factions.theory.aes import ruling_coalition
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
@@ -288,7 +288,7 @@ class TestPower:
 
     def test_eliminated_factions_have_no_power(self):
         model = make()
-        model.factions.eliminated_at[LOCALS] = model.month
+        model.factions.eliminate(LOCALS, model.month, EndCause.PURGED)
         gamma = power.faction_power(model).shares
         assert gamma[LOCALS] == 0.0
         assert gamma.sum() == pytest.approx(1.0)
@@ -303,13 +303,13 @@ class TestPower:
     def test_all_weights_zero_gives_equal_power_to_standing(self):
         names = ("military", "seats", "patron", "legitimacy", "members")
         model = make({f"mechanisms.power.{k}_weight": 0.0 for k in names})
-        model.factions.eliminated_at[LOCALS] = model.month
+        model.factions.eliminate(LOCALS, model.month, EndCause.PURGED)
         np.testing.assert_allclose(power.faction_power(model).shares, [0.5, 0.5, 0.0])
 
     def test_disabled_makes_every_standing_faction_equally_strong(self):
         model = make({"mechanisms.power.enabled": False})
         np.testing.assert_allclose(power.faction_power(model).shares, [1 / 3] * 3)
-        model.factions.eliminated_at[LOCALS] = model.month
+        model.factions.eliminate(LOCALS, model.month, EndCause.PURGED)
         np.testing.assert_allclose(power.faction_power(model).shares, [0.5, 0.5, 0.0])
 
     def test_army_control_moves_force_to_the_leader(self):
@@ -437,7 +437,7 @@ class TestCoalition:
 
     def test_eliminated_factions_are_out(self):
         model = make()
-        model.factions.eliminated_at[LOCALS] = model.month
+        model.factions.eliminate(LOCALS, model.month, EndCause.PURGED)
         model.power = np.array([0.5, 0.5, 0.0])
         coalition.update_coalition(model)
         assert not model.in_coalition[LOCALS]
@@ -1178,7 +1178,7 @@ class TestRehabilitation:
 
     def test_into_the_leaders_faction_when_theirs_is_eliminated(self):
         model, (_, exiled, demoted) = purged_mixture({"mechanisms.rehabilitation.rate": 1.0})
-        model.factions.eliminated_at[LOCALS] = model.month
+        model.factions.eliminate(LOCALS, model.month, EndCause.PURGED)
         rehabilitation.rehabilitate(model)
         back = np.concatenate([exiled, demoted])
         assert (model.cadres.faction[back] == CORE).all()

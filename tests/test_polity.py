@@ -48,6 +48,17 @@ def test_elimination_and_coalition_changes_mark_the_coalition_stale(korea):
     assert not factions.enemy[2] and factions.coalition_stale
 
 
+def test_standing_follows_eliminations_and_only_eliminate_writes_them(korea):
+    factions = FactionState.from_scenario(korea, list(korea.patrons))
+    standing = factions.standing
+    factions.eliminate(2, 710, EndCause.PURGED)
+    assert not standing[2] and standing[[0, 1]].all()  # the mask handed out follows
+    np.testing.assert_array_equal(factions.standing, factions.eliminated_at == NOT_YET)
+    for shared in (factions.standing, factions.eliminated_at):
+        with pytest.raises(ValueError, match="read-only"):
+            shared[0] = shared[1]
+
+
 def test_campaigns_halts_and_openings(korea):
     factions = FactionState.from_scenario(korea, list(korea.patrons))
     factions.start_campaign(0, 710)

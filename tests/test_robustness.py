@@ -453,3 +453,23 @@ def test_report_script_runs_every_check(tmp_path, tiny_path):
     text = (tmp_path / "t.md").read_text()
     for title in ("### Ablation", "### Event dates", "### Transfer: ", "war+24"):
         assert title in text
+
+
+def test_a_shift_that_leaves_a_pattern_without_its_congress_is_skipped_and_said(tmp_path):
+    path = tmp_path / "seats.toml"
+    path.write_text(
+        f'extends = "{TINY}"\n'
+        "[[patterns]]\n"
+        'kind = "congress_seats"\n'
+        'date = "1953-03"\n'
+        'faction = "clients"\n'
+        "seats = 5\n",
+        encoding="utf-8",
+    )
+    base = load_scenario(path)
+    congress = next(
+        k for k, e in base.events.items() if e.kind == "congress" and e.date == "1953-03"
+    )
+    scenarios, skipped = rb.shifted_scenarios(path, shifts=(-12,))
+    assert f"{congress}-12" not in scenarios
+    assert "no congress is held in this month" in skipped[f"{congress}-12"]

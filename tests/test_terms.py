@@ -18,7 +18,7 @@ import pytest
 from factions.mechanisms import congress, loyalty, power, purge
 from factions.model import FactionModel
 from factions.scenario import load_scenario
-from factions.state import IN_OFFICE, Status
+from factions.state import IN_OFFICE, EndCause, Status
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 CORE, CLIENTS, LOCALS = 0, 1, 2  # faction order in tiny.toml; CORE is the leader's
@@ -193,7 +193,7 @@ def test_quotas_follow_power_and_size_each_with_its_weight():
 
 def test_quotas_leave_out_fallen_factions():
     model = make(CONGRESS)
-    model.eliminated_at[LOCALS] = model.month
+    model.factions.eliminate(LOCALS, model.month, EndCause.PURGED)
     quota = congress.quotas(model, 10)
     assert quota[LOCALS] == 0 and quota.sum() == pytest.approx(10)
 

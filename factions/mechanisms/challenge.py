@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions import kernels
 from factions.mechanisms.loyalty import mean_loyalty
 from factions.mechanisms.power import transfer_offices
 from factions.mechanisms.threat import threat
@@ -38,10 +39,8 @@ if TYPE_CHECKING:
 def opening(model: FactionModel) -> np.ndarray:
     """Opening level per faction this month from events, in [0, 1]: 1 while the leader is
     abroad or an opening event holds for the faction, else 0."""
-    level = np.zeros(model.n_factions)
-    if model.leader_absent:
-        level[:] = 1.0
-    return np.maximum(level, model.factions.opening(model.month))
+    level = model.factions.opening(model.month)
+    return np.maximum(level, 1.0) if model.leader_absent else level
 
 
 def contest_odds(side: float, camp: float, decisiveness: float) -> float:
@@ -54,30 +53,26 @@ def contest_odds(side: float, camp: float, decisiveness: float) -> float:
 def solo_odds(model: FactionModel) -> np.ndarray:
     """Each faction's own contest odds against the ruling coalition less itself."""
     r = model.spec.mechanisms.challenge.decisiveness
-    power = model.power
-    camp = power[model.factions.in_coalition].sum()
     inside = model.factions.in_coalition
-    return np.array(
-        [
-            contest_odds(float(power[f]), float(camp - (power[f] if inside[f] else 0.0)), r)
-            for f in range(model.n_factions)
-        ]
-    )
+    camp = float(model.power[inside].sum())
+    pairs = zip(model.power.tolist(), inside.tolist(), strict=True)
+    return np.array([contest_odds(own, camp - own if member else camp, r) for own, member in pairs])
 
 
 def hazard(model: FactionModel) -> np.ndarray:
-    """Each faction's monthly hazard of challenging (the rule of the module docstring); 0 for
-    the leader's faction, the loyal and those cooling down after a challenge."""
+    """Each faction's monthly hazard of challenging (the rule of the module docstring, the
+    arithmetic in :func:`factions.kernels.challenge_hazard`); 0 for the leader's faction, the
+    loyal and those cooling down after a challenge."""
     p = model.spec.mechanisms.challenge
     loyalty = mean_loyalty(model)
     able = (loyalty < p.loyalty_threshold) & (model.factions.challenge_cooldown < model.month)
     able[model.leader.faction] = False
     if not able.any():  # nobody may challenge: no threat to assess
         return np.zeros(model.n_factions)
-    level = p.spontaneous + (1.0 - p.spontaneous) * opening(model)
-    odds = solo_odds(model) ** p.capacity if p.capacity else 1.0
-    rate = p.rate * level * threat(model) * (1.0 - loyalty) * odds
-    return np.where(able, rate, 0.0)
+    odds = solo_odds(model) ** p.capacity if p.capacity else np.ones(model.n_factions)
+    return kernels.challenge_hazard(
+        able, opening(model), threat(model), loyalty, odds, p.rate, p.spontaneous
+    )
 
 
 def tie_closeness(model: FactionModel) -> np.ndarray:

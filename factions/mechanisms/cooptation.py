@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions import kernels
 from factions.mechanisms.threat import threat
 
 if TYPE_CHECKING:
@@ -43,14 +44,14 @@ def coopt(model: FactionModel) -> None:
 
 def switch_chances(model: FactionModel) -> tuple[np.ndarray, np.ndarray]:
     """The rival cadres in office whose loyalty exceeds the threshold, and each one's monthly
-    probability of switching (the rule of the module docstring)."""
+    probability of switching (the rule of the module docstring; the arithmetic in
+    :func:`factions.kernels.switch_chances`)."""
     p = model.spec.mechanisms.cooptation
     cadres = model.cadres
-    rival = cadres.in_office() & (cadres.faction != model.leader.faction)
-    candidates = np.flatnonzero(rival & (cadres.loyalty > p.threshold))
-    if len(candidates) == 0:  # most months: no threat to assess
+    candidates = kernels.switch_candidates(*cadres.arrays, model.leader.faction, p.threshold)
+    if len(candidates) == 0:  # nobody to co-opt: no threat to assess
         return candidates, np.zeros(0)
-    rate = p.rate * (1.0 - p.bandwagon + p.bandwagon * threat(model))
-    # the chance grows with the excess over the threshold, as a share of what is above it
-    excess = (cadres.loyalty[candidates] - p.threshold) / max(1e-9, 1.0 - p.threshold)
-    return candidates, rate[cadres.faction[candidates]] * excess
+    chance = kernels.switch_chances(
+        candidates, cadres.faction, cadres.loyalty, threat(model), p.rate, p.bandwagon, p.threshold
+    )
+    return candidates, chance

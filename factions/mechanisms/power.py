@@ -41,16 +41,23 @@ def patron_backing(model: FactionModel) -> np.ndarray:
 def components(model: FactionModel) -> np.ndarray:
     """Rows: military, seats, patron backing, legitimacy, members (raw, per faction)."""
     raw = np.empty((len(COMPONENTS), model.n_factions))
-    kernels.fill_components(
-        *model.cadres.arrays,
-        raw,
+    kernels.fill_components(*model.cadres.arrays, raw, *_component_inputs(model))
+    return raw
+
+
+def _component_inputs(model: FactionModel) -> tuple:
+    """The arguments of :func:`factions.kernels.fill_components` after the cadres and ``raw``."""
+    factions = model.factions
+    return (
         model.regime.army_control,
         model.leader.faction,
-        model.factions.legitimacy,
-        model.members.counts(),
+        factions.legitimacy,
+        model.members.entries,
+        model.members.scale,
+        model.patrons.presence,
+        factions.patron_slot,
+        factions.patron_affinity,
     )
-    raw[2] = model.patron_term(model.patrons.presence)
-    return raw
 
 
 def component_weights(p: PowerParams) -> np.ndarray:
@@ -73,11 +80,14 @@ def faction_power(model: FactionModel) -> Power:
     of them is left out (its weight goes to the others). With the mechanism disabled every
     standing faction has the same power (and the leader's faction gains no legitimacy).
     """
-    raw = components(model)
     standing = model.standing
     if not model.spec.mechanisms.power.enabled:  # ablation: every standing faction equally strong
-        return Power(standing / standing.sum(), raw)
-    return Power(kernels.power_shares(raw, standing, model.power_weights), raw)
+        return Power(standing / standing.sum(), components(model))
+    raw = np.empty((len(COMPONENTS), model.n_factions))
+    shares = kernels.faction_power(
+        *model.cadres.arrays, raw, *_component_inputs(model), standing, model.power_weights
+    )
+    return Power(shares, raw)
 
 
 def grow_legitimacy(model: FactionModel) -> None:

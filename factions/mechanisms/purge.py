@@ -146,31 +146,31 @@ def launch_campaigns(model: FactionModel) -> None:
 
 def launch_hazard(model: FactionModel) -> np.ndarray:
     """Each faction's monthly launch hazard: ``launch_rate * feasibility * (1 - protection) *
-    suspicion * exposure`` (``exposure`` only while exposed by a failed challenge) for targets
-    and scapegoats with no campaign running or halted, and -1 (below any draw) for the
-    others."""
+    suspicion * exposure`` (``exposure`` only while exposed by a failed challenge; suspicion as
+    in the module docstring) for targets and scapegoats with no campaign running or halted, and
+    -1 (below any draw) for the others. The arithmetic is :func:`factions.kernels.launch_hazard`."""
     p = model.spec.mechanisms.purge
-    month = model.month
     factions = model.factions
-    scale = p.launch_rate * feasibility(model)
-    idle = (factions.campaign_until < month) & (factions.halted_until < month)
-    candidate = (targets(model) | scapegoats(model)) & idle
-    if not candidate.any():
-        return np.full(model.n_factions, -1.0)
-    exposure = np.where(
-        factions.exposed_until >= month, model.spec.mechanisms.challenge.exposure, 1.0
+    exposure = model.spec.mechanisms.challenge.exposure
+    rule = kernels.LaunchRule(model.month, p.launch_rate, exposure, p.suspicion, p.suspect_loyalty)
+    return kernels.launch_hazard(
+        *model.cadres.arrays,
+        targets(model) | scapegoats(model),
+        feasibility(model),
+        model.protection_of_faction(),
+        factions.campaign_until,
+        factions.halted_until,
+        factions.exposed_until,
+        *rule,
     )
-    level = scale * (1.0 - model.protection_of_faction()) * suspicion(model) * exposure
-    return np.where(candidate, level, -1.0)
 
 
 def suspicion(model: FactionModel) -> np.ndarray:
     """Each faction's suspicion in [0, 1], the launch hazard's disloyalty factor (the rule of
-    the module docstring)."""
+    the module docstring, :func:`factions.kernels.suspicion_factor`)."""
     p = model.spec.mechanisms.purge
-    disloyalty = 1.0 - loyalty_mechanism.mean_loyalty(model)
-    suspect = np.minimum(1.0, disloyalty / (1.0 - p.suspect_loyalty))
-    return 1.0 - p.suspicion + p.suspicion * suspect
+    means = loyalty_mechanism.mean_loyalty(model).tolist()
+    return np.array([kernels.suspicion_factor(m, p.suspicion, p.suspect_loyalty) for m in means])
 
 
 def start_campaign(model: FactionModel, faction: int) -> None:
@@ -224,7 +224,7 @@ def arrest(model: FactionModel, idx: np.ndarray, reason: str) -> None:
 def sentence(model: FactionModel) -> None:
     """Sentence every arrested cadre whose trial is due; large batches are show trials."""
     cadres = model.cadres
-    due = np.flatnonzero((cadres.status == Status.ARRESTED) & (cadres.sentence_due <= model.month))
+    due = kernels.trials_due(cadres.status, cadres.sentence_due, model.month)
     if len(due) == 0:
         return
     draw = model.rng.random(len(due))

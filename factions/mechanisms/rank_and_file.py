@@ -4,7 +4,9 @@ An elite campaign is followed by a verification of party cards that expels a sha
 who lean to the target (tens of thousands at a time: the 1947 expulsion of 40,000–60,000
 domestic-faction members; Scalapino & Lee 1972, Lankov 2002). The verification weeds out the
 less loyal first: a member's chance is proportional to its disloyalty, capped at 1, and scaled so
-that ``wave_share`` of the target's members leave on average. Vectorised over all entries.
+that ``wave_share`` of the target's members leave on average. Vectorised over all entries. The
+same rule serves the ``expulsion`` event (a dated purge of the membership, of one faction's
+followers or of the whole party).
 """
 
 from __future__ import annotations
@@ -42,17 +44,26 @@ def expulsion_chances(disloyalty: np.ndarray, share: float) -> np.ndarray:
 
 
 def expulsion_wave(model: FactionModel, faction: int) -> None:
+    """The wave that follows a campaign against ``faction`` (``wave_share`` of its members)."""
     p = model.spec.mechanisms.rank_and_file
     if not p.enabled or p.wave_share == 0:
         return
-    members = model.members
-    leaning = members.alive & (members.leaning == faction)
-    if not leaning.any():
-        return
-    target = np.flatnonzero(leaning)
-    chance = expulsion_chances(1.0 - members.loyalty[target], p.wave_share)
-    expelled = np.zeros(len(leaning), dtype=bool)
-    expelled[target] = model.rng.random(len(target)) < chance
-    count = members.expel(expelled)
+    count = expel(model, faction, p.wave_share)
     if count:
-        model.log("expulsion_wave", faction, None, f"{count * members.scale} members expelled")
+        model.log(
+            "expulsion_wave", faction, None, f"{count * model.members.scale} members expelled"
+        )
+
+
+def expel(model: FactionModel, faction: int | None, share: float) -> int:
+    """Expel on average ``share`` of the members leaning to ``faction`` (of every member with
+    None), the least loyal first (the module's rule); returns the entries expelled."""
+    members = model.members
+    pool = members.alive if faction is None else members.alive & (members.leaning == faction)
+    if not pool.any():
+        return 0
+    target = np.flatnonzero(pool)
+    chance = expulsion_chances(1.0 - members.loyalty[target], share)
+    expelled = np.zeros(len(pool), dtype=bool)
+    expelled[target] = model.rng.random(len(target)) < chance
+    return members.expel(expelled)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions import kernels
 from factions.state import Status
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def rehabilitate(model: FactionModel) -> None:
     if not p.enabled or p.rate == 0:
         return
     cadres = model.cadres
-    purged = np.flatnonzero((cadres.status == Status.DEMOTED) | (cadres.status == Status.EXILED))
+    purged = kernels.returnable(cadres.status)
     if len(purged) == 0:
         return
     chosen = purged[model.rng.random(len(purged)) < p.rate]

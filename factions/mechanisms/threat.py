@@ -21,40 +21,34 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factions import kernels
 from factions.mechanisms import purge
-from factions.state import NOT_YET
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
 
 
 def threat(model: FactionModel) -> np.ndarray:
-    """Each faction's threat this month, in [0, 1] (0 for eliminated factions)."""
+    """Each faction's threat this month, in [0, 1] (0 for eliminated factions; the arithmetic
+    in :func:`factions.kernels.threat_level`, one pass over the cadres)."""
     p = model.spec.mechanisms.threat
-    target = purge.targets(model).astype(float)
+    target = purge.targets(model)
     if not p.enabled:
-        return target
-    arrests = np.minimum(1.0, p.arrests * recently_arrested_share(model))
-    decline = power_decline(model)
-    level = 1.0 - (1.0 - p.target * target) * (1.0 - arrests) * (1.0 - p.decline * decline)
-    return np.where(model.standing, level, 0.0)
+        return target.astype(float)
+    rule = kernels.ThreatRule(model.month - purge.RECENT_MONTHS, p.target, p.arrests, p.decline)
+    factions = model.factions
+    return kernels.threat_level(
+        *model.cadres.arrays, target, factions.standing, model.power, factions.peak_power, *rule
+    )
 
 
 def recently_arrested_share(model: FactionModel) -> np.ndarray:
     """Per faction, the share of its cadres (in office or arrested) arrested in the last
     ``purge.RECENT_MONTHS`` months."""
-    cadres = model.cadres
     since = model.month - purge.RECENT_MONTHS
-    recent = (cadres.arrested_at >= since) & (cadres.arrested_at != NOT_YET)
-    pool = cadres.in_office() | recent
-    n = model.n_factions
-    arrested = np.bincount(cadres.faction[recent], minlength=n).astype(float)
-    counted = np.bincount(cadres.faction[pool], minlength=n).astype(float)
-    return np.divide(arrested, counted, out=np.zeros(n), where=counted > 0)
+    return kernels.arrested_share(*model.cadres.arrays, since, model.n_factions)
 
 
 def power_decline(model: FactionModel) -> np.ndarray:
     """Per faction, ``1 - share / peak share`` in [0, 1] (0 for a faction never with power)."""
-    peak = model.factions.peak_power
-    ratio = np.divide(model.power, peak, out=np.ones(model.n_factions), where=peak > 0)
-    return np.clip(1.0 - ratio, 0.0, 1.0)
+    return kernels.power_decline(model.power, model.factions.peak_power)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import difflib
 
+from pydantic import ValidationError
+
 from factions.calendar import parse_month
 from factions.errors import Problem
 from factions.scenario.events import EVENT_LOG_KINDS
+from factions.scenario.mechanisms import Mechanisms, revise
 from factions.scenario.schema import Scenario
 from factions.scenario.types import MAX_FORCE, MAX_SUPER_INDIVIDUALS
 
@@ -63,6 +66,9 @@ def check_references(s: Scenario) -> list[Problem]:
         fid = getattr(pattern, "faction", None)
         if fid is not None and fid not in s.factions:
             problems.append(_unknown("faction", fid, factions, f"patterns.{i}.faction"))
+        for j, fid in enumerate(getattr(pattern, "order", ())):
+            if fid not in s.factions:
+                problems.append(_unknown("faction", fid, factions, f"patterns.{i}.order.{j}"))
     for pair in s.network.across_pairs:
         # Faction ids may contain '-' themselves: accept any split into two different ids.
         splits = [(pair[:i], pair[i + 1 :]) for i, c in enumerate(pair) if c == "-"]
@@ -277,6 +283,37 @@ def check_force(s: Scenario) -> list[Problem]:
     return problems
 
 
+def check_dated_changes(s: Scenario) -> list[Problem]:
+    """Each ``set`` event, applied in date order on top of the earlier ones, must leave valid
+    mechanism values (a name that exists, a value in its range)."""
+    problems = []
+    mechanisms = s.mechanisms
+    for key, event in s.active_events():
+        if event.kind != "set":
+            continue
+        try:
+            mechanisms = revise(mechanisms, event.values)
+        except ValidationError as error:
+            problems += [_dated_change_problem(key, event.values, e) for e in error.errors()]
+    return problems
+
+
+def _dated_change_problem(key: str, values: dict, error: dict) -> Problem:
+    """A Problem for one pydantic error of a ``set`` event's revised mechanisms."""
+    path = "mechanisms." + ".".join(map(str, error["loc"]))
+    where = f"events.{key}.values.{path}"
+    if error["type"] != "extra_forbidden":
+        hint = "the value's range and meaning: `factions scenarios schema`"
+        return Problem(where, error["msg"], values.get(path), hint=hint)
+    section = getattr(Mechanisms(), str(error["loc"][0]), None)
+    known = (
+        list(type(section).model_fields)
+        if len(error["loc"]) == 2
+        else list(Mechanisms.model_fields)
+    )
+    return _unknown("mechanism value", str(error["loc"][-1]), known, where)
+
+
 def cross_checks(s: Scenario) -> list[Problem]:
     """Every cross-field problem of a schema-valid scenario."""
     span = check_span(s)
@@ -290,4 +327,5 @@ def cross_checks(s: Scenario) -> list[Problem]:
         *check_probabilities(s),
         *check_patterns(s),
         *check_force(s),
+        *check_dated_changes(s),
     ]

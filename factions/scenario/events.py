@@ -2,15 +2,16 @@
 
 History enters the model only through these dated events: a war, a setback to blame on someone, a
 patron's troops arriving or leaving, a patron's change of policy, an ideological shock, the
-leader's absence, a merger of parties, a transfer of arms, a congress. None of them says who is
-purged: that is the model's business. Each kind is a pydantic model; the ``kind`` field selects it.
+leader's absence, a merger of parties, a transfer of arms, a congress, an expulsion of members, a
+dated change of the mechanisms' values (``set``). None of them says who is purged: that is the
+model's business. Each kind is a pydantic model; the ``kind`` field selects it.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from factions.scenario.types import (
     MAX_CADRES_PER_FACTION,
@@ -159,6 +160,51 @@ class ArmyPartyCommittees(_Event):
     rate: Probability = Field(description="Monthly share of remaining force brought under control.")
 
 
+class Expulsion(_Event):
+    """A dated purge of the membership: `share` of the members leaning to `faction` (of the whole
+    party when `faction` is omitted) are expelled, the least loyal first."""
+
+    kind: Literal["expulsion"]
+    faction: Identifier | None = Field(None, description="Faction id; omitted: the whole party.")
+    share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+        description="Share of the members concerned expelled, on average."
+    )
+
+
+#: A value of a ``set`` event: finite and bounded here; its own range is checked by the schema of
+#: the mechanism value it replaces.
+DatedNumber = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+
+
+class SetValues(_Event):
+    """From `date` on, each mechanism value in `values` takes its new value (a purge pace or an
+    execution rate that differs by era): the dotted path of the value, quoted, as with `--set`."""
+
+    kind: Literal["set"]
+    values: dict[str, bool | DatedNumber | str] = Field(
+        min_length=1,
+        description="Dotted path 'mechanisms.<section>.<name>' (quoted) -> new value.",
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _mechanism_paths(cls, values: dict[str, Any]) -> dict[str, Any]:
+        for path in values:
+            parts = path.split(".")
+            if len(parts) != 3 or parts[0] != "mechanisms":
+                raise ValueError(
+                    f"{path!r}: a dated change sets a mechanism value, "
+                    "'mechanisms.<section>.<name>' (a patron's policy changes with a "
+                    "patron_policy event, its presence with patron_presence)"
+                )
+            if parts[2] == "enabled":
+                raise ValueError(
+                    f"{path!r}: a mechanism is switched on or off for the whole run "
+                    "(in [mechanisms] or with --set), not at a date"
+                )
+        return values
+
+
 Event = Annotated[
     War
     | Setback
@@ -169,7 +215,9 @@ Event = Annotated[
     | Merger
     | ArmsTransfer
     | Congress
-    | ArmyPartyCommittees,
+    | ArmyPartyCommittees
+    | Expulsion
+    | SetValues,
     Field(discriminator="kind"),
 ]
 
@@ -187,6 +235,8 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         ArmsTransfer,
         Congress,
         ArmyPartyCommittees,
+        Expulsion,
+        SetValues,
     )
 }
 

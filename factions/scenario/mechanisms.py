@@ -6,7 +6,8 @@ unit, range, default and the theory it comes from.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -225,3 +226,14 @@ class Mechanisms(BaseModel):
     cooptation: CooptationParams = CooptationParams()
     congress: CongressParams = CongressParams()
     recruitment: RecruitmentParams = RecruitmentParams()
+
+
+def revise(mechanisms: Mechanisms, values: Mapping[str, Any]) -> Mechanisms:
+    """``mechanisms`` with each value of ``values`` ('mechanisms.<section>.<name>' -> value, as
+    in a ``set`` event) replaced, validated like a scenario's; raises pydantic's
+    ``ValidationError`` (locations ``(section, name)``) on an unknown name or a bad value."""
+    document = mechanisms.model_dump()
+    for path, value in values.items():
+        _, section, name = path.split(".")
+        document.setdefault(section, {})[name] = value
+    return Mechanisms.model_validate(document)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factions.scenario.types import (
     MAX_COUNT,
@@ -73,6 +73,25 @@ class EventCount(_Pattern):
     count_max: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 1
 
 
+class EliminationOrder(_Pattern):
+    """The factions of `order` are all eliminated, in that order (factions not listed are
+    ignored; two eliminated in the same month count as in order only with `ties`)."""
+
+    kind: Literal["elimination_order"]
+    order: Annotated[list[Identifier], Field(min_length=2, max_length=MAX_COUNT)] = Field(
+        description="Faction ids, first eliminated first (at least two, each once)."
+    )
+    ties: bool = Field(True, description="Eliminations in the same month count as in order.")
+
+    @field_validator("order")
+    @classmethod
+    def _distinct(cls, order: list[str]) -> list[str]:
+        repeated = sorted({f for f in order if order.count(f) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once; name each faction once")
+        return order
+
+
 class CongressSeats(_Pattern):
     """At the congress held in `date`'s year and month, `faction` wins `seats` ± `tolerance`."""
 
@@ -93,6 +112,12 @@ class Membership(_Pattern):
 
 
 Pattern = Annotated[
-    EliminatedFirst | EliminationWindow | Survives | EventCount | CongressSeats | Membership,
+    EliminatedFirst
+    | EliminationWindow
+    | EliminationOrder
+    | Survives
+    | EventCount
+    | CongressSeats
+    | Membership,
     Field(discriminator="kind"),
 ]
