@@ -35,6 +35,7 @@ Examples:
   factions validate korea-1945 --replicates 200
   factions sweep korea-grid-yanan --workers 2    # a sweep from experiments/; resumable
   factions status results/korea-grid-yanan
+  factions discover results/korea-discover-yanan --where "survival_yanan_1958-12 >= 0.375"
   factions dashboard korea-1945 --open         # watch a run, move sliders (needs [dashboard])
 """
 
@@ -254,6 +255,14 @@ def _show(frame, title: str, rows: int = 40) -> None:
         )
 
 
+def _show_outputs(results, table) -> None:
+    """The outputs per design point, with their intervals, in 80 columns."""
+    from factions.experiment.text import outputs_text
+
+    click.echo("\noutputs per design point:")
+    click.echo(outputs_text(results.experiment, table))
+
+
 def _report(results) -> None:
     """Print what a finished sweep stored, and its analysis (also written to DIR/analysis/)."""
     runs = results.runs
@@ -272,8 +281,10 @@ def _report(results) -> None:
     except FactionsError as exc:
         click.echo(f"no analysis: {exc}", err=True)
         return
+    _show_outputs(results, analysis["outputs"])
     for name, frame in analysis.items():
-        _show(frame, {"outputs": "outputs per design point"}.get(name, f"{name} indices"))
+        if name != "outputs":
+            _show(frame, f"{name} indices")
     for path in results.save_analysis(analysis):
         click.echo(f"analysis: {path}")
 
@@ -369,7 +380,8 @@ def _interrupted(folder: Path | None) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @friendly_errors
 def status(folder):
-    """Progress of the sweep in FOLDER: points and runs done, remaining, rate, ETA."""
+    """Progress of the sweep in FOLDER: points and runs done, remaining, rate, ETA, and the
+    outputs of the runs stored so far."""
     from factions.experiment.store import SweepStore
 
     store = SweepStore.read(folder)
@@ -397,6 +409,11 @@ def status(folder):
     ]
     for key, value in lines:
         click.echo(f"{key:<11}{value}")
+    if s["stored"] > s["failed"]:
+        from factions.experiment import SweepResults
+
+        results = SweepResults.load(folder)
+        _show_outputs(results, results.outputs())
 
 
 # ----------------------------------------------------------------------------------- calibrate
@@ -621,6 +638,10 @@ def scenarios_schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+_WHERE_HELP = 'Points of interest: "OUTPUT OP NUMBER", OP one of >= > <= < ==.'
+_where = click.option("--where", metavar="CONDITION", help="discovery: " + _WHERE_HELP)
+_where_required = click.option("--where", metavar="CONDITION", required=True, help=_WHERE_HELP)
+
 PLOT_KINDS = [
     "survival",
     "shares",
@@ -629,6 +650,7 @@ PLOT_KINDS = [
     "counterfactual",  # plots.COMPARISON_FIGURES
     "heatmap",  # plots.SWEEP_FIGURES
     "sensitivity",
+    "discovery",
 ]
 
 
@@ -653,29 +675,37 @@ PLOT_KINDS = [
     "--output",
     help="heatmap, sensitivity: the output to show [the first; sensitivity: first that varies].",
 )
+@_where
 @friendly_errors
-def plot(kind, results, out, against, x, y, output):
+def plot(kind, results, out, against, x, y, output, where):
     """Draw figure KIND from a RESULTS folder (of `factions run`, or of `factions sweep`).
 
     \b
     survival, shares, timeline  from a run's tables
     network                     re-runs the run's first replicate; its network once a year
-    counterfactual              RESULTS beside --against FOLDER, survival curves and log-rank
+    counterfactual              RESULTS beside --against FOLDER, survival curves; paired
+                                tests on shared seeds (McNemar, paired t), else log-rank
     heatmap, sensitivity        from a sweep folder: an output over two parameters (grid), or
                                 the Sobol / Morris indices
+    discovery                   from a sweep folder and --where: PRIM's peeling trajectory
+                                and box limits (needs [discover])
     """
     path = Path(out) if out else Path(results) / "figures" / f"{kind}.png"
+    if (kind == "discovery") != bool(where):
+        raise click.UsageError("--where goes with discovery, and discovery needs --where")
     try:
-        written = _draw(kind, results, path, against, x, y, output)
+        written = _draw(kind, results, path, against, x, y, output, where)
     except ValueError as exc:  # the data cannot make this figure (e.g. a constant output)
         raise click.UsageError(str(exc)) from None
     click.echo(f"figure: {written}")
 
 
-def _draw(kind, results, path, against, x, y, output) -> Path:
+def _draw(kind, results, path, against, x, y, output, where) -> Path:
     from factions import plots
 
-    if kind in plots.SWEEP_FIGURES:
+    if kind == "discovery":
+        written = _plot_discovery(results, path, where)
+    elif kind in plots.SWEEP_FIGURES:
         written = _plot_sweep(kind, results, path, x, y, output)
     else:
         from factions.results import Results
@@ -713,8 +743,12 @@ def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
             raise click.UsageError(f"--x and --y must name two different parameters, got {x!r}")
         table = sweep.outputs()
         output = output or next(c for c in table.columns if c.startswith("survival_"))
+        base = sweep.experiment.base
         return plots.save_drawing(
-            lambda ax: plots.plot_sweep_heatmap(table, x, y, output, ax), path
+            lambda ax: plots.plot_sweep_heatmap(
+                table, x, y, output, ax, start_month=base.start_month, horizon=base.n_months
+            ),
+            path,
         )
     found = sweep.analyse()
     indices = found.get("sobol", found.get("morris"))
@@ -723,6 +757,77 @@ def _plot_sweep(kind: str, folder: str, path: Path, x, y, output) -> Path:
     return plots.save_drawing(
         lambda ax: plots.plot_sensitivity(indices, ax=ax, output=output), path
     )
+
+
+def _plot_discovery(folder: str, path: Path, where: str) -> Path:
+    from factions.discover import discover_sweep
+    from factions.experiment import SweepResults
+    from factions.plots import discovery_figure
+    from factions.plots.files import check_format, write
+
+    check_format(path)
+    sweep = SweepResults.load(folder)
+    found = discover_sweep(sweep, where)
+    title = f"{sweep.experiment.name}: where {found.condition}"
+    axes = discovery_figure(found.trajectory, found.limits, title)
+    return write(axes[0].figure, path)
+
+
+# ----------------------------------------------------------------------------------- discover
+
+
+@main.command()
+@click.argument("sweep", type=click.Path(file_okay=False))
+@_where_required
+@click.option(
+    "--threshold",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Density a box should reach (the box of highest coverage that does is chosen).",
+)
+@click.option("--boxes", default=2, show_default=True, type=click.IntRange(1, 20))
+@friendly_errors
+def discover(sweep, where, threshold, boxes):
+    """Scenario discovery (PRIM): boxes of the parameters of SWEEP where --where holds.
+
+    \b
+    factions discover results/korea-discover-yanan --where "survival_yanan_1958-12 >= 0.375"
+    Needs EMA Workbench: pip install 'factions[discover]'.
+    """
+    from factions.discover import discover_sweep
+    from factions.experiment import SweepResults
+
+    results = SweepResults.load(sweep)
+    found = discover_sweep(results, where, threshold=threshold, boxes=boxes)
+    import textwrap
+
+    heading = (
+        f"{results.experiment.name}: {found.of_interest} of {found.points} design points have "
+        f"{found.condition} (PRIM, density threshold {threshold:g})"
+    )
+    click.echo(textwrap.fill(heading, 80))
+    for box in found.boxes.itertuples():
+        click.echo(
+            f"\nbox {box.box}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+            f"mass {box.mass:.2f} ({box.points} points, {box.of_interest} of interest)"
+        )
+        click.echo(_box_text(found.limits[found.limits["box"] == box.box]))
+
+
+def _box_text(limits) -> str:
+    """One line per parameter: the box's limits and the swept range; '*' marks a restriction."""
+    from factions.experiment.text import short_parameter
+
+    lines = [f"  {'parameter':<28}{'low':>10}{'high':>10}   swept range"]
+    for row in limits.itertuples():
+        name = f"{'*' if row.restricted else ' '} {short_parameter(row.parameter)}"
+        if row.high is None:  # a parameter of levels: the levels kept
+            lines.append(f"{name:<30}{row.low:>20}   {row.range_low}")
+            continue
+        swept = f"{row.range_low:.3g}–{row.range_high:.3g}"
+        lines.append(f"{name:<30}{row.low:>10.3g}{row.high:>10.3g}   {swept}")
+    return "\n".join([*lines, "  (* restricted by the box)"])
 
 
 # ----------------------------------------------------------------------------------- dashboard

@@ -198,3 +198,23 @@ def compare(
         p_higher=tail(higher, 1.0),
         p_lower=tail(lower, -1.0),
     )
+
+
+def two_sided(result: Paired) -> float:
+    """The two-sided p-value of a :class:`Paired` result (twice the smaller one-sided one)."""
+    return min(1.0, 2 * min(result.p_higher, result.p_lower))
+
+
+def survival_tests(a: Results, b: Results, faction: str) -> dict[str, Paired]:
+    """A faction's fate in ``b`` against ``a``, run by run on common random numbers.
+
+    ``eliminated``: the exact McNemar test (the sign test on 0/1 outcomes) on whether the
+    faction is eliminated within the horizon; ``months``: the paired t-test on the months it
+    stands (censored at the horizon). These replace the log-rank test, which assumes
+    independent samples, when the two ensembles share their seeds.
+    """
+    check_paired(a, b)
+    return {
+        "eliminated": compare(eliminated(a, faction), eliminated(b, faction), test="sign"),
+        "months": compare(months_standing(a, faction), months_standing(b, faction), test="t"),
+    }

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from factions.errors import ExperimentError
-from factions.experiment import designs, make_experiment, run_sweep, sensitivity
-from factions.experiment.spec import Outputs
+from factions.experiment import designs, make_experiment, outputs, run_sweep, sensitivity
 from factions.scenario import load_scenario
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
@@ -19,7 +18,15 @@ RANGES = {"x1": (0.0, 1.0), "x2": (0.0, 1.0), "x3": (0.0, 1.0)}
 
 def _outputs_of(design, function) -> pd.DataFrame:
     x = np.array([[p[n] for n in design.parameters] for p in design.points])
-    return pd.DataFrame({"point": np.arange(len(x)), "survival_f_1950-01": function(x)})
+    y = function(x)
+    return pd.DataFrame(
+        {
+            "point": np.arange(len(x)),
+            "survival_f_1950-01": y,
+            "survival_f_1950-01_low": y,
+            "survival_f_1950-01_high": y,
+        }
+    )
 
 
 def test_sobol_indices_recover_a_known_function():
@@ -54,26 +61,34 @@ def test_constant_outputs_get_missing_indices_and_gaps_are_refused():
 
 
 def test_run_outputs_count_survival_to_the_end_of_the_month():
+    exp = make_experiment(
+        load_scenario(TINY),
+        designs.grid({"factions.clients.military": [0.1, 0.2]}),
+        replicates=3,
+        outputs={"factions": ["clients"], "survival": ["1950-06"]},
+    )
     runs = pd.DataFrame(
         {"run_id": [0, 1, 2], "point": [0, 0, 0], "replicate": [0, 1, 2], "status": ["ok"] * 3}
     )
     factions = pd.DataFrame(
         {
             "run_id": [0, 1, 2],
-            "faction": ["a", "a", "a"],
+            "faction": ["clients"] * 3,
             "eliminated": [True, True, False],
             "eliminated_at": pd.to_datetime(["1950-06-01", "1950-07-01", None]),
-            "duration_months": [5, 6, 12],
+            "duration_months": [5, 6, 48],
+            "end_cause": ["purged", "exiled", None],
         }
     )
-    out = sensitivity.run_outputs(factions, runs, Outputs(survival=["1950-06"]), ["a"])
-    assert out["survival_a_1950-06"].tolist() == [0.0, 1.0, 1.0]
-    assert out["elimination_a"].tolist() == [5.0, 6.0, 12.0]
-    per_point = sensitivity.point_outputs(out, n_points=2)
+    out = outputs.per_run(exp, {"runs": runs, "factions": factions})
+    assert out["survival_clients_1950-06"].tolist() == [0.0, 1.0, 1.0]
+    assert out["elimination_clients"].tolist() == [5.0, 6.0, 48.0]
+    per_point = outputs.per_point(exp, out)
     assert per_point["runs"].tolist() == [3, 0]
-    assert per_point.loc[0, "survival_a_1950-06"] == pytest.approx(2 / 3)
-    assert per_point.loc[0, "median_elimination_a"] == 6.0
-    assert np.isnan(per_point.loc[1, "median_elimination_a"])
+    assert per_point.loc[0, "survival_clients_1950-06"] == pytest.approx(2 / 3)
+    assert per_point.loc[0, "median_elimination_clients"] == 6.0
+    assert per_point.loc[0, "censored_clients"] == pytest.approx(1 / 3)
+    assert np.isnan(per_point.loc[1, "median_elimination_clients"])
 
 
 def test_paired_comparison_uses_common_random_numbers():

@@ -82,6 +82,21 @@ def test_sweep_heatmap_from_sweep_results(tmp_path, tiny):
     assert is_png(png(ax.figure, tmp_path / "heat.png"))
 
 
+def test_sweep_heatmap_in_dates_marks_censored_runs():
+    table = grid_outputs().assign(censored_clients=np.linspace(0, 0.8, 9))
+    table.loc[8, "median_elimination_clients"] = 48.0  # the horizon: not reached
+    ax = plots.plot_sweep_heatmap(
+        table, X, Y, "median_elimination_clients", ax=new_axes(), start_month=1950 * 12, horizon=48
+    )
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0] == "1950-01\n0% standing"
+    assert texts[1] == "1950-06\n10% standing"
+    assert texts[8] == ">1953-12\n80% standing"
+    hatched = [p for p in ax.patches if p.get_hatch() == "//"]
+    assert len(hatched) == 4  # the cells with 50% to 80% of runs standing
+    assert "(date)" in ax.get_title(loc="left") and "hatched" in ax.get_title(loc="left")
+
+
 def test_sweep_heatmap_names_a_missing_column():
     with pytest.raises(ValueError, match="nope"):
         plots.plot_sweep_heatmap(grid_outputs(), X, "nope", "runs", ax=new_axes())
@@ -207,10 +222,24 @@ def test_counterfactual_solid_and_dashed_curves_with_p_values(minimal_scenario):
     assert "different seeds" in ax.get_title(loc="left")
 
     one = plots.plot_counterfactual(base, base, faction="blues", ax=new_axes())
-    assert "same seeds" in one.get_title(loc="left")
-    assert sum("log-rank" in t.get_text() for t in one.get_legend().get_texts()) == 1
+    assert "same seeds: paired tests" in one.get_title(loc="left")
+    texts = [t.get_text() for t in one.get_legend().get_texts()]
+    assert texts[0] == "Blues (McNemar p = 1.000; +0.0 months, paired t p = 1.000)"
+    assert not any("log-rank" in t for t in texts)
     dashed = next(line for line in one.lines if line.get_linestyle() == "--")
     assert min(dashed.get_ydata()) == pytest.approx(0.5)
+
+
+def test_counterfactual_on_shared_seeds_shows_paired_tests(minimal_scenario):
+    """Same seeds, blues fall in 8 of 8 runs against none: McNemar's exact p is 2 / 2^8."""
+    falls = dict.fromkeys(range(8), 30)
+    base = synthetic_results(minimal_scenario, runs=8, seed=1, falls=falls)
+    other = synthetic_results(minimal_scenario, runs=8, seed=1, falls={})
+    ax = plots.plot_counterfactual(base, other, faction="blues", ax=new_axes())
+    text = ax.get_legend().get_texts()[0].get_text()
+    assert text.startswith("Blues (McNemar p = 0.008; +")
+    assert "paired t p < 0.001" in text
+    assert "exact McNemar" in ax.get_title(loc="left")
 
 
 def test_cli_plot_network_reruns_the_first_replicate(tmp_path, tiny):

@@ -18,6 +18,7 @@ from typing import Any
 from factions.calendar import parse_month
 from factions.errors import Problem, ScenarioError, ScenarioValidationError
 from factions.experiment import designs
+from factions.experiment import outputs as chosen
 from factions.experiment.designs import Design
 from factions.experiment.spec import (
     Analysis,
@@ -257,7 +258,7 @@ def _output_problems(exp: Experiment) -> list[Problem]:
                     hint=f"use dates from {exp.base.start} to {exp.base.end}",
                 )
             )
-    return problems
+    return problems + chosen.problems(exp)
 
 
 def _analysis_problems(exp: Experiment) -> list[Problem]:

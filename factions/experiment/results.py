@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from factions.errors import ExperimentError, FactionsError
+from factions.experiment import outputs as chosen
 from factions.experiment import sensitivity
 from factions.experiment.resolve import Experiment, experiment_from_manifest
 from factions.experiment.store import SweepStore, write_atomic
@@ -105,14 +106,12 @@ class SweepResults:
 
     def run_outputs(self) -> pd.DataFrame:
         """One row per successful run: the outputs the experiment asks for."""
-        exp = self.experiment
-        return sensitivity.run_outputs(
-            self.tables["factions"], self.tables["runs"], exp.outputs, exp.base.faction_ids
-        )
+        return chosen.per_run(self.experiment, self.tables)
 
     def outputs(self) -> pd.DataFrame:
-        """One row per design point: parameter values, runs, outputs over replicates."""
-        per_point = sensitivity.point_outputs(self.run_outputs(), self.experiment.n_points)
+        """One row per design point: parameter values, runs, and each output over the point's
+        replicates with its interval (``NAME``, ``NAME_low``, ``NAME_high``)."""
+        per_point = chosen.per_point(self.experiment, self.run_outputs())
         points = self.tables["points"].drop(columns=["scenario_hash"], errors="ignore")
         return points.merge(per_point, on="point", how="left")
 

@@ -1,8 +1,8 @@
-"""Outputs of a sweep and their analysis: Sobol indices, Morris screening, paired comparisons.
+"""The analysis of a sweep's outputs: Sobol indices, Morris screening, paired comparisons.
 
-Each run gives per-faction outcomes; each design point summarises its replicates first (the
-share of runs in which a faction still stands at a date; the median elimination month), and the
-analyses then read one number per point and output, as SALib expects:
+Each design point first summarises its replicates (:mod:`factions.experiment.outputs`: the
+share of runs in which a faction still stands at a date, the median elimination month, pattern
+pass rates...), and the analyses then read one number per point and output, as SALib expects:
 
 - :func:`sobol_indices` — first-order and total Sobol' indices with bootstrap confidence
   intervals (Sobol' 2001; Saltelli et al. 2010), via ``SALib.analyze.sobol``;
@@ -27,69 +27,18 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from factions.calendar import month_index, parse_month
 from factions.errors import ExperimentError
 from factions.experiment.designs import Design
-from factions.experiment.spec import Outputs
+from factions.experiment.outputs import KEYS, output_names
 
 __all__ = [
     "compare_points",
-    "elimination_column",
     "morris_indices",
     "output_names",
-    "point_outputs",
-    "run_outputs",
     "sobol_indices",
-    "survival_column",
 ]
 
 log = logging.getLogger(__name__)
-
-
-def survival_column(faction: str, date: str) -> str:
-    return f"survival_{faction}_{date}"
-
-
-def elimination_column(faction: str) -> str:
-    return f"elimination_{faction}"
-
-
-def run_outputs(
-    factions: pd.DataFrame, runs: pd.DataFrame, outputs: Outputs, faction_ids: Sequence[str]
-) -> pd.DataFrame:
-    """One row per successful run: 0/1 survival at each date, elimination month per faction."""
-    ok = runs[runs["status"] == "ok"][["run_id", "point", "replicate"]]
-    table = ok.set_index("run_id")
-    wanted = outputs.factions or list(faction_ids)
-    f = factions.assign(month=month_index(factions["eliminated_at"]))
-    for fid in wanted:
-        mine = f[f["faction"] == fid].set_index("run_id").reindex(table.index)
-        for date in outputs.survival:
-            gone = mine["eliminated"].astype(bool) & (mine["month"] <= parse_month(date))
-            table[survival_column(fid, date)] = (~gone).astype(float)
-        if outputs.median_elimination:
-            table[elimination_column(fid)] = mine["duration_months"].astype(float)
-    return table.reset_index()
-
-
-def point_outputs(per_run: pd.DataFrame, n_points: int) -> pd.DataFrame:
-    """Per point: mean survival shares, median elimination months, and the number of runs."""
-    columns = [c for c in per_run.columns if c.startswith(("survival_", "elimination_"))]
-    grouped = per_run.groupby("point")
-    parts = [grouped.size().rename("runs")]
-    for column in columns:
-        if column.startswith("survival_"):
-            parts.append(grouped[column].mean())
-        else:
-            parts.append(grouped[column].median().rename(f"median_{column}"))
-    table = pd.concat(parts, axis=1).reindex(pd.RangeIndex(n_points, name="point"))
-    table["runs"] = table["runs"].fillna(0).astype(np.int64)
-    return table.reset_index()
-
-
-def output_names(table: pd.DataFrame) -> list[str]:
-    """The analysable columns of a :func:`point_outputs` table."""
-    return [c for c in table.columns if c.startswith(("survival_", "median_elimination_"))]
 
 
 def _response(table: pd.DataFrame, column: str) -> np.ndarray | None:
@@ -207,7 +156,7 @@ def compare_points(
     interval (Student t), its standard error, and the standard error the same difference would
     have from independent samples (``se_independent``), for comparison.
     """
-    columns = [c for c in per_run.columns if c.startswith(("survival_", "elimination_"))]
+    columns = [c for c in per_run.columns if c not in KEYS]
     base = per_run[per_run["point"] == baseline].set_index("replicate")
     if base.empty:
         raise ExperimentError(f"baseline point {baseline} has no successful runs")

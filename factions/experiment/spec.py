@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -163,15 +164,32 @@ DesignSpec = Annotated[
 ]
 
 
+#: ``module.path:function`` — a custom output's function (imported, never evaluated).
+IMPORT_PATH = r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$"
+PatternRef = Annotated[int, Field(ge=0)] | Annotated[str, Field(min_length=1, max_length=300)]
+
+
 class Outputs(_Strict):
-    """Per-point outputs, computed from each run and then averaged over replicates."""
+    """Per-point outputs, computed from each run, then summarised over the point's replicates
+    with a confidence interval (see :mod:`factions.experiment.outputs`)."""
 
     factions: list[Identifier] | None = Field(None, description="Factions to report [all].")
     survival: list[Month] = Field(
         default_factory=list, description="Dates: probability a faction still stands at the end."
     )
     median_elimination: bool = Field(
-        True, description="Median elimination month (since the start; the horizon if never)."
+        True, description="Median end date of each faction (the horizon if never)."
+    )
+    end_causes: bool = Field(False, description="Share of runs a faction ends purged, exiled...")
+    patterns: list[PatternRef] = Field(
+        default_factory=list, description="Patterns (description or index): their pass rates."
+    )
+    patterns_holding: bool = Field(False, description="Number of the scenario's patterns holding.")
+    events: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list, description="Event kinds counted per run (e.g. 'challenge')."
+    )
+    custom: dict[Identifier, Annotated[str, Field(pattern=IMPORT_PATH)]] = Field(
+        default_factory=dict, description="name = 'module:function', one number per run."
     )
 
 
@@ -287,13 +305,24 @@ def design_problems(spec: ExperimentSpec) -> list[Problem]:
 # --------------------------------------------------------------------------- reading files
 
 
+def bundled_experiments() -> Path:
+    """The experiment files shipped with the package (or the source tree's ``experiments/``)."""
+    installed = Path(str(resources.files("factions"))) / "experiments"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "experiments"
+
+
 def locate_experiment(name_or_path: str | Path) -> Path:
-    """Resolve an experiment name (looked up in ``./experiments``) or a path to a file."""
+    """Resolve an experiment name or a path to a file.
+
+    A name is looked up in ``./experiments`` first, then among the bundled experiments.
+    """
     text = str(name_or_path)
     if text.endswith(SUFFIX) or "/" in text or "\\" in text:
         candidates = [Path(text).expanduser()]
     else:
-        folders = [Path.cwd() / "experiments", Path(__file__).resolve().parents[2] / "experiments"]
+        folders = [Path.cwd() / "experiments", bundled_experiments()]
         candidates = [folder / f"{text}{SUFFIX}" for folder in folders]
     for candidate in candidates:
         if candidate.is_file():

@@ -10,7 +10,8 @@ network snapshots (a run of the model) in :mod:`factions.snapshots`.
 Modules, by what they draw from: :mod:`~factions.plots.style` (colours, calendar axes, plain-text
 labels), :mod:`~factions.plots.survival`, :mod:`~factions.plots.shares` and
 :mod:`~factions.plots.timeline` (an ensemble), :mod:`~factions.plots.counterfactual` (two
-ensembles), :mod:`~factions.plots.sweep` (a sweep), :mod:`~factions.plots.network` (one run's
+ensembles), :mod:`~factions.plots.sweep` (a sweep),
+:mod:`~factions.plots.discovery` (scenario discovery), :mod:`~factions.plots.network` (one run's
 snapshots), :mod:`~factions.plots.calibration` (an ABC fit), :mod:`~factions.plots.files`
 (figure kinds and writing files).
 """
@@ -22,6 +23,7 @@ from factions.plots.calibration import (
     save_posterior_figure,
 )
 from factions.plots.counterfactual import plot_counterfactual
+from factions.plots.discovery import discovery_figure, plot_box_limits, plot_peeling
 from factions.plots.files import (
     COMPARISON_FIGURES,
     DPI,
@@ -51,14 +53,17 @@ __all__ = [
     "OKABE_ITO",
     "RERUN_FIGURES",
     "SWEEP_FIGURES",
+    "discovery_figure",
     "faction_colours",
     "filmstrip_figure",
     "make_figure",
     "plain",
+    "plot_box_limits",
     "plot_counterfactual",
     "plot_end_causes",
     "plot_network_filmstrip",
     "plot_pattern_fit",
+    "plot_peeling",
     "plot_posterior",
     "plot_sensitivity",
     "plot_shares",

@@ -64,7 +64,7 @@ RERUN_FIGURES = ("network",)
 #: ... from two results folders (a baseline and a counterfactual).
 COMPARISON_FIGURES = ("counterfactual",)
 #: ... from a sweep folder.
-SWEEP_FIGURES = ("heatmap", "sensitivity")
+SWEEP_FIGURES = ("heatmap", "sensitivity", "discovery")
 
 
 def make_figure(results: Results, kind: str) -> Figure:

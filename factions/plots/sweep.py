@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from factions.calendar import format_month
 from factions.plots.style import OKABE_ITO, new_axes, plain, short_parameter, tidy
 
 __all__ = ["MEDIAN_PREFIX", "SURVIVAL_PREFIX", "plot_sensitivity", "plot_sweep_heatmap"]
@@ -15,14 +17,15 @@ SURVIVAL_PREFIX = "survival_"
 MEDIAN_PREFIX = "median_elimination_"
 
 
-def _output_label(output: str) -> str:
+def _output_label(output: str, dates: bool = False) -> str:
     """Readable name of a sweep output column (``survival_yanan_1956-12`` and the like)."""
     if output.startswith(SURVIVAL_PREFIX):
         faction, _, date = output.removeprefix(SURVIVAL_PREFIX).rpartition("_")
         return plain(f"P({faction} still stands at the end of {date})")
     if output.startswith(MEDIAN_PREFIX):
         faction = output.removeprefix(MEDIAN_PREFIX)
-        return plain(f"Median elimination of {faction} (months from start)")
+        unit = "date" if dates else "months from start"
+        return plain(f"Median end of {faction} ({unit})")
     return plain(output)
 
 
@@ -34,13 +37,49 @@ def _level_text(value) -> str:
     return f"{value:g}" if isinstance(value, float | int | np.number) else plain(str(value))
 
 
-def plot_sweep_heatmap(sweep_results, x: str, y: str, output: str, ax: Axes | None = None) -> Axes:
+def _censored(table: pd.DataFrame, output: str) -> str | None:
+    """The column of the share of censored runs behind an output, if the table has it."""
+    for prefix in (MEDIAN_PREFIX, SURVIVAL_PREFIX):
+        if output.startswith(prefix):
+            faction = output.removeprefix(prefix)
+            if prefix == SURVIVAL_PREFIX:
+                faction = faction.rpartition("_")[0]
+            column = f"censored_{faction}"
+            return column if column in table.columns else None
+    return None
+
+
+def _cell_text(value: float, output: str, start_month: int | None, horizon: int | None) -> str:
+    if output.startswith(SURVIVAL_PREFIX):
+        return f"{value:.0%}"
+    if output.startswith(MEDIAN_PREFIX) and start_month is not None:
+        if horizon is not None and value >= horizon:
+            return f">{format_month(start_month + horizon - 1)}"
+        return format_month(start_month + int(value))
+    return f"{value:.0f}"
+
+
+def plot_sweep_heatmap(
+    sweep_results,
+    x: str,
+    y: str,
+    output: str,
+    ax: Axes | None = None,
+    *,
+    start_month: int | None = None,
+    horizon: int | None = None,
+) -> Axes:
     """Heatmap of one sweep ``output`` over two swept parameters ``x`` and ``y`` (a grid).
 
     ``sweep_results`` is a :class:`~factions.experiment.SweepResults` or its ``outputs()``
     table (one row per design point). Points sharing ``x`` and ``y`` (other parameters varied
     too) are averaged. Each cell is annotated with its value; probabilities (``survival_*``
-    outputs) use a fixed 0–1 colour scale. Returns the axes.
+    outputs) use a fixed 0–1 colour scale. Median end dates (``median_elimination_*``, months
+    from the start) are shown as calendar months when ``start_month`` (the scenario's first
+    month index) is given, ``>END`` when not reached within ``horizon`` months. When the table
+    has the share of censored runs behind the output (``censored_FACTION``: runs in which the
+    faction still stands at the horizon), each cell says it, and cells where it is at least
+    half (the median is not, or barely, reached) are hatched. Returns the axes.
     """
     table = _outputs_table(sweep_results)
     missing = [c for c in (x, y, output) if c not in table.columns]
@@ -51,6 +90,14 @@ def plot_sweep_heatmap(sweep_results, x: str, y: str, output: str, ax: Axes | No
         )
     grid = table.pivot_table(index=y, columns=x, values=output, aggfunc="mean").sort_index()
     grid = grid.sort_index(axis=1)
+    censored_column = _censored(table, output)
+    censored = (
+        table.pivot_table(index=y, columns=x, values=censored_column, aggfunc="mean")
+        .reindex(index=grid.index, columns=grid.columns)
+        .to_numpy(dtype=float)
+        if censored_column
+        else None
+    )
     ax = new_axes(ax, (6.5, 5.0))
     probability = output.startswith(SURVIVAL_PREFIX)
     limits = {"vmin": 0.0, "vmax": 1.0} if probability else {}
@@ -62,13 +109,30 @@ def plot_sweep_heatmap(sweep_results, x: str, y: str, output: str, ax: Axes | No
         if np.isnan(value):
             continue
         light = (value - low) / ((high - low) or 1.0) < 0.6  # dark viridis cells: white text
+        text = _cell_text(value, output, start_month, horizon)
+        if censored is not None and not np.isnan(censored[row, col]):
+            share = censored[row, col]
+            text += f"\n{share:.0%} standing"
+            if share >= 0.5:
+                ax.add_patch(
+                    Rectangle(
+                        (col - 0.5, row - 0.5),
+                        1,
+                        1,
+                        fill=False,
+                        hatch="//",
+                        linewidth=0,
+                        edgecolor="white" if light else "black",
+                        alpha=0.35,
+                    )
+                )
         ax.text(
             col,
             row,
-            f"{value:.0%}" if probability else f"{value:.0f}",
+            text,
             ha="center",
             va="center",
-            fontsize=9,
+            fontsize=8,
             color="white" if light else "black",
         )
     ax.set_xticks(range(grid.shape[1]), [_level_text(v) for v in grid.columns])
@@ -76,12 +140,19 @@ def plot_sweep_heatmap(sweep_results, x: str, y: str, output: str, ax: Axes | No
     ax.set_xlabel(short_parameter(x))
     ax.set_ylabel(short_parameter(y))
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label(_output_label(output), fontsize=9)
+    bar.set_label(_output_label(output, start_month is not None), fontsize=9)
     if probability:
         bar.formatter = PercentFormatter(1.0)
         bar.update_ticks()
+    elif output.startswith(MEDIAN_PREFIX) and start_month is not None:
+        bar.locator = MaxNLocator(integer=True)
+        bar.formatter = FuncFormatter(lambda v, _: format_month(start_month + round(v)))
+        bar.update_ticks()
     runs = f", {int(table['runs'].median())} runs per point" if "runs" in table else ""
-    ax.set_title(f"{_output_label(output)}{runs}", loc="left", fontsize=10)
+    note = "; hatched: half the runs or more still standing" if censored is not None else ""
+    ax.set_title(
+        f"{_output_label(output, start_month is not None)}{runs}{note}", loc="left", fontsize=10
+    )
     return ax
 
 
