@@ -24,6 +24,7 @@ from factions.mechanisms import (
     congress,
     cooptation,
     elimination,
+    inner_purge,
     loyalty,
     patrons,
     power,
@@ -326,6 +327,8 @@ class FactionModel(mesa.Model):
         challenge.attempt(self)
         purge.launch_campaigns(self)
         purge.spread_arrests(self)
+        inner_purge.turn_on_camp(self)
+        inner_purge.spread_arrests(self)
         purge.sentence(self)
         patrons.intervene(self)
         rehabilitation.rehabilitate(self)

@@ -290,18 +290,28 @@ class LeaderState:
     faction: int
     charisma: float
     absent_until: int = NOT_YET  # last month of the leader's absence abroad
+    camp_purge_until: int = NOT_YET  # last month of a purge inside the leader's own camp
 
     def absent(self, month: int) -> bool:
         return month <= self.absent_until
+
+    def purging_camp(self, month: int) -> bool:
+        """Whether a purge inside the leader's own camp runs in ``month``."""
+        return month <= self.camp_purge_until
+
+    def turn_on_camp(self, until: int) -> None:
+        """A purge inside the leader's camp runs through month ``until``."""
+        self.camp_purge_until = until
 
     def leave(self, until: int) -> None:
         """The leader is abroad through month ``until``."""
         self.absent_until = until
 
     def replace(self, cadre: int, faction: int) -> None:
-        """A new leader (after a successful challenge)."""
+        """A new leader (after a successful challenge); a purge of the old leader's camp ends."""
         self.cadre = cadre
         self.faction = faction
+        self.camp_purge_until = NOT_YET
 
 
 @dataclass

@@ -27,6 +27,7 @@ from factions.mechanisms import (
     congress,
     cooptation,
     elimination,
+    inner_purge,
     loyalty,
     patrons,
     power,
@@ -1694,3 +1695,138 @@ class TestExogenous:
 
         for key, event in model.spec.active_events():
             assert (parse_month(event.date), event.kind) in logged, key
+
+
+# --------------------------------------------------------------------------- inner purge
+
+INNER_SURE = PURGE_SURE | {
+    "mechanisms.inner_purge.enabled": True,
+    "mechanisms.inner_purge.rate": 1.0,
+    "mechanisms.purge.established_share": 0.0,  # the leader counts as fully established
+}
+
+
+def following(model: FactionModel) -> np.ndarray:
+    """Each cadre's weight of ties to cadres in office, by a loop over the edge list."""
+    out = np.zeros(model.cadres.n)
+    on = office(model)
+    for s, d, w in zip(model.ties.src, model.ties.dst, model.ties.weight, strict=True):
+        if on[s]:
+            out[d] += w
+    return out
+
+
+def lieutenants(model: FactionModel) -> np.ndarray:
+    pool = members_of(model, CORE)
+    return pool[pool != model.leader.cadre]
+
+
+class TestInnerPurge:
+    def test_menace_is_the_following_against_the_leaders_times_suspicion(self):
+        model = make(INNER_SURE | {"mechanisms.inner_purge.rivalry": 0.8})
+        c = model.cadres
+        c.loyalty[:] = 0.2  # fully suspect (suspect_loyalty 0.5): suspicion factor 1
+        ls = lieutenants(model)
+        c.loyalty[ls[0]] = 0.75  # factor 1 - 1 + (0.25 / 0.5) = 0.5
+        f = following(model)
+        expected = np.minimum(1.0, f / (0.8 * f[model.leader.cadre]))
+        expected[ls[0]] *= 0.5
+        menace = inner_purge.menace(model)
+        np.testing.assert_allclose(menace[ls], expected[ls])
+        assert menace[model.leader.cadre] == 0.0
+        assert (menace[np.setdiff1d(np.arange(c.n), ls)] == 0.0).all()
+
+    def test_a_loyal_lieutenant_is_no_menace_at_full_suspicion(self):
+        model = make(INNER_SURE)
+        model.cadres.loyalty[lieutenants(model)] = 1.0
+        assert (inner_purge.menace(model) == 0.0).all()
+
+    def test_the_leader_turns_on_the_most_menacing_lieutenant(self):
+        model = make(INNER_SURE)
+        model.cadres.loyalty[:] = 0.0
+        target = int(np.argmax(inner_purge.menace(model)))
+        inner_purge.turn_on_camp(model)
+        assert model.leader.purging_camp(model.month)
+        (logged,) = events(model, "camp_purge")
+        assert (logged[2], logged[3]) == (CORE, target)
+        assert [(e[3], e[4]) for e in events(model, "arrest")] == [(target, "lieutenant")]
+        assert model.cadres.status[target] == Status.ARRESTED
+
+    def test_launch_frequency_is_rate_times_establishment_times_menace(self):
+        count = 0
+        for seed in range(400):
+            model = make(INNER_SURE | {"mechanisms.inner_purge.rate": 0.3}, seed)
+            model.cadres.loyalty[:] = 0.0
+            menace = inner_purge.menace(model).max()
+            hazard = 0.3 * purge.established(model) * menace
+            inner_purge.turn_on_camp(model)
+            count += model.leader.purging_camp(model.month)
+        assert hazard > 0.2  # the leader's camp has a full rival in the tiny scenario
+        assert binomial_ok(count, 400, hazard)
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"mechanisms.inner_purge.enabled": False},
+            {"mechanisms.purge.enabled": False},
+        ],
+    )
+    def test_nothing_happens_and_nothing_is_drawn_when_off(self, overrides):
+        model = make(INNER_SURE | overrides)
+        state = model.rng.bit_generator.state
+        inner_purge.turn_on_camp(model)
+        inner_purge.spread_arrests(model)
+        assert model.rng.bit_generator.state == state
+        assert not events(model, "camp_purge") and not events(model, "arrest")
+
+    def test_nothing_while_the_leader_is_abroad(self):
+        model = make(INNER_SURE)
+        model.leader.leave(model.month + 3)
+        inner_purge.turn_on_camp(model)
+        assert not model.leader.purging_camp(model.month)
+
+    def test_arrests_spread_to_the_lieutenants_ties_in_the_camp_and_spare_the_leader(self):
+        model = make(
+            INNER_SURE
+            | {"mechanisms.purge.spread": 1.0, "mechanisms.inner_purge.direct_arrest": 0.0}
+        )
+        model.cadres.loyalty[:] = 0.0
+        inner_purge.turn_on_camp(model)
+        (lieutenant,) = [e[3] for e in events(model, "arrest")]
+        camp = lieutenants(model)
+        others = np.setdiff1d(np.flatnonzero(office(model)), members_of(model, CORE))
+        tied_camp = camp[tied(model, [lieutenant])[camp]]
+        assert len(tied_camp) >= 2
+        inner_purge.spread_arrests(model)
+        status = model.cadres.status
+        arrested = camp[status[camp] == Status.ARRESTED]
+        np.testing.assert_array_equal(np.sort(arrested), np.sort(tied_camp))
+        assert (status[others] != Status.ARRESTED).all()  # no collateral outside the camp
+        assert status[model.leader.cadre] in IN_OFFICE
+
+    def test_a_terror_reaches_the_whole_camp_but_the_leader(self):
+        model = make(INNER_SURE | {"mechanisms.inner_purge.direct_arrest": 1.0})
+        model.cadres.loyalty[:] = 0.0
+        model.patrons.presence[:] = 0.0  # no patron protection dilutes the sure arrests
+        inner_purge.turn_on_camp(model)
+        camp = lieutenants(model)
+        inner_purge.spread_arrests(model)
+        assert (model.cadres.status[camp] == Status.ARRESTED).all()
+        assert model.cadres.status[model.leader.cadre] in IN_OFFICE
+
+    def test_a_new_leader_ends_the_purge_of_the_old_leaders_camp(self):
+        model = make(INNER_SURE)
+        model.leader.turn_on_camp(model.month + 10)
+        model.leader.replace(lieutenants(model)[0], CORE)
+        assert not model.leader.purging_camp(model.month)
+
+    def test_inner_purges_happen_in_a_korea_run_when_enabled(self):
+        korea = load_scenario(
+            "korea-1945",
+            overrides={"mechanisms.inner_purge.enabled": True, "mechanisms.inner_purge.rate": 0.3},
+        )
+        model = FactionModel(korea, rng=1)
+        model.run()
+        purges = [e[:1] + e[2:4] for e in events(model, "camp_purge")]
+        first = [e[:1] + e[2:4] for e in events(model, "arrest") if e[4] == "lieutenant"]
+        assert purges and purges == first  # each opens with its lieutenant, in his faction

@@ -263,6 +263,7 @@ EVENT_KINDS: dict[str, type[_Event]] = {
 MODEL_LOG_KINDS = frozenset(
     {
         "arrest",
+        "camp_purge",
         "challenge",
         "challenge_failed",
         "challenge_success",

@@ -18,6 +18,7 @@ __all__ = [
     "CoalitionParams",
     "CongressParams",
     "CooptationParams",
+    "InnerPurgeParams",
     "LoyaltyParams",
     "Mechanisms",
     "PatronParams",
@@ -175,6 +176,29 @@ class ThreatParams(_Mechanism):
     )
 
 
+class InnerPurgeParams(_Mechanism):
+    """Purges inside the ruling camp: the leader turns on his own lieutenants (Svolik 2012,
+    ch. 3). Off by default; it uses the purge mechanism's trials and campaign length."""
+
+    enabled: bool = False
+    rate: Rate = Field(
+        0.05,
+        description="Monthly hazard of turning on the most menacing lieutenant, times the "
+        "leader's establishment and that lieutenant's menace.",
+    )
+    rivalry: Annotated[float, Field(gt=0.0, le=10.0, allow_inf_nan=False)] = Field(
+        0.5,
+        description="A lieutenant whose following reaches this share of the leader's own is a "
+        "full rival (following: the weight of his ties to cadres in office).",
+    )
+    direct_arrest: Probability = Field(
+        0.0,
+        description="Monthly arrest probability of every cadre of the leader's faction during "
+        "an inner purge (0: only the lieutenant and, by association, his ties; above 0: a terror "
+        "that reaches the whole camp).",
+    )
+
+
 class PatronParams(_Mechanism):
     """Patron protection and intervention on behalf of clients."""
 
@@ -235,6 +259,7 @@ class Mechanisms(BaseModel):
     power: PowerParams = PowerParams()
     coalition: CoalitionParams = CoalitionParams()
     purge: PurgeParams = PurgeParams()
+    inner_purge: InnerPurgeParams = InnerPurgeParams()
     rank_and_file: RankAndFileParams = RankAndFileParams()
     challenge: ChallengeParams = ChallengeParams()
     threat: ThreatParams = ThreatParams()
