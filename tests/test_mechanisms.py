@@ -1830,3 +1830,14 @@ class TestInnerPurge:
         purges = [e[:1] + e[2:4] for e in events(model, "camp_purge")]
         first = [e[:1] + e[2:4] for e in events(model, "arrest") if e[4] == "lieutenant"]
         assert purges and purges == first  # each opens with its lieutenant, in his faction
+
+
+def test_the_leaders_faction_stands_while_it_leads_however_few_remain():
+    model = make(INNER_SURE)
+    remove_from_office(model, lieutenants(model))
+    elimination.check(model)
+    assert model.factions.standing[CORE]
+    free = make(INNER_SURE | {"mechanisms.purge.leader_exempt": False})
+    remove_from_office(free, lieutenants(free))
+    elimination.check(free)
+    assert not free.factions.standing[CORE]

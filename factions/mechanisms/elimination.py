@@ -2,7 +2,9 @@
 
 A standing faction is eliminated in the first month in which both hold: its cadres in office are
 at most ``max(max_active_cadres, max_active_share * peak)`` (``peak`` its largest number in
-office so far) and it holds at most ``max_seats`` central-committee seats. Elimination is
+office so far) and it holds at most ``max_seats`` central-committee seats; while
+``purge.leader_exempt`` holds, the leader's faction stands while it leads, however few of its
+cadres an inner purge (:mod:`factions.mechanisms.inner_purge`) leaves. Elimination is
 absorbing; a faction still standing at the horizon is right-censored, never "eliminated at the
 end". Each end has one cause (purged, exiled, absorbed), the commonest among the fates of the
 faction's own cadres who have left it (:func:`factions.state.end_cause`).
@@ -45,6 +47,8 @@ def check(model: FactionModel) -> None:
         gone,
     ):
         return
+    if model.spec.mechanisms.purge.leader_exempt:
+        gone[model.leader.faction] = False  # it stands while it leads, however few remain
     for f in np.flatnonzero(gone):
         cause = cause_of_end(model, int(f))
         factions.eliminate(f, model.month, cause)
