@@ -66,7 +66,8 @@ def _dates(months: np.ndarray) -> pd.Series:
 def faction_table(model: FactionModel, run_id: int) -> pd.DataFrame:
     spec = model.spec
     eliminated = model.eliminated_at != NOT_YET
-    duration = np.where(eliminated, model.eliminated_at - spec.start_month, spec.n_months)
+    end = np.where(eliminated, model.eliminated_at, spec.end_month + 1)
+    duration = end - model.factions.entered_at  # from the start, or a faction_entry's month
     return pd.DataFrame(
         {
             "run_id": run_id,

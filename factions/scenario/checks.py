@@ -74,6 +74,7 @@ def check_references(s: Scenario) -> list[Problem]:
             known = factions if kind == "faction" else patrons
             if value is not None and value not in known:
                 problems.append(_unknown(kind, value, known, f"events.{key}.{field}"))
+    problems += _check_new_structure(s)
     for i, pattern in enumerate(s.patterns):
         fid = getattr(pattern, "faction", None)
         if fid is not None and fid not in s.factions:
@@ -104,6 +105,68 @@ def check_references(s: Scenario) -> list[Problem]:
                 hint="list the leader first among the faction's notables",
             )
         )
+    return problems
+
+
+def _check_new_structure(s: Scenario) -> list[Problem]:
+    """A ``leader_change`` names a declared faction or notable as successor; a faction enters
+    (``faction_entry``) at most once, never the leader's faction, with room for its notables."""
+    factions = list(s.factions)
+    notables = {n.name for f in s.factions.values() for n in f.notables}
+    problems = []
+    entering: dict[str, str] = {}
+    for key, event in s.events.items():
+        successor = getattr(event, "successor", None)
+        if successor is not None and successor not in s.factions and successor not in notables:
+            known = [*factions, *sorted(notables)]
+            path = f"events.{key}.successor"
+            problems.append(_unknown("faction or notable", successor, known, path))
+        if event.kind != "faction_entry" or not event.enabled or event.faction not in s.factions:
+            continue
+        path = f"events.{key}.faction"
+        if event.faction in entering:
+            problems.append(
+                Problem(
+                    path,
+                    f"faction '{event.faction}' already enters (event '{entering[event.faction]}')",
+                    event.faction,
+                    hint="a faction enters once: disable or remove one of the two events",
+                )
+            )
+        entering[event.faction] = key
+        if event.faction == s.leader.faction:
+            problems.append(
+                Problem(
+                    path,
+                    "the leader's faction is there from the start: it cannot enter later",
+                    event.faction,
+                    hint="name another faction, or make another faction the leader's",
+                )
+            )
+        listed = len(s.factions[event.faction].notables)
+        if event.cadres is not None and event.cadres < listed:
+            problems.append(
+                Problem(
+                    f"events.{key}.cadres",
+                    f"{event.cadres} cadres but faction '{event.faction}' lists {listed} notables",
+                    event.cadres,
+                    hint="raise `cadres` or omit it (the faction's own `cadres`)",
+                )
+            )
+    for key, event in s.events.items():
+        fid = getattr(event, "faction", None)
+        if fid not in entering or not event.enabled or event.kind == "faction_entry":
+            continue
+        entry = s.events[entering[fid]]
+        if parse_month(event.date) < parse_month(entry.date):
+            problems.append(
+                Problem(
+                    f"events.{key}.date",
+                    f"faction '{fid}' enters only in {entry.date} (event '{entering[fid]}')",
+                    event.date,
+                    hint="date the event after the faction's entry, or enter it earlier",
+                )
+            )
     return problems
 
 
@@ -206,7 +269,7 @@ def check_sizes(s: Scenario) -> list[Problem]:
             )
         )
     total = sum(f.cadres for f in s.factions.values()) + sum(
-        getattr(e, "cadres", 0) for e in s.events.values()
+        e.cadres for e in s.events.values() if e.kind == "merger"
     )
     for key, event in s.events.items():
         seats = getattr(event, "seats", 0) if event.kind == "congress" else 0

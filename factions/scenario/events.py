@@ -2,9 +2,10 @@
 
 History enters the model only through these dated events: a war, a setback to blame on someone, a
 patron's troops arriving or leaving, a patron's change of policy, an ideological shock, the
-leader's absence, a merger of parties, a transfer of arms, a congress, an expulsion of members, a
-dated change of the mechanisms' values (``set``). None of them says who is purged: that is the
-model's business. Each kind is a pydantic model; the ``kind`` field selects it.
+leader's absence or departure, a merger of parties, a faction's entry, a transfer of arms, a
+congress, an expulsion of members, a dated change of the mechanisms' values (``set``). None of
+them says who is purged: that is the model's business. Each kind is a pydantic model; the
+``kind`` field selects it.
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ __all__ = [
     "ArmyPartyCommittees",
     "Congress",
     "Event",
+    "Expulsion",
+    "FactionEntry",
     "IdeologicalShock",
     "LeaderAbsence",
+    "LeaderChange",
     "Merger",
     "PatronPolicy",
     "PatronPresence",
+    "SetValues",
     "Setback",
     "War",
 ]
@@ -142,6 +147,43 @@ class LeaderAbsence(_Event):
     months: Months
 
 
+class LeaderChange(_Event):
+    """The leader leaves for good (death, incapacity, resignation) and a successor takes over.
+
+    The successor is the most prominent cadre in office of the successor faction (the named
+    cadre when `successor` is a notable's name). Without `successor` the model picks the
+    strongest faction (by power) of the ruling coalition, or the strongest standing faction
+    when no coalition stands; so it does when the faction named has no cadre left in office.
+    """
+
+    kind: Literal["leader_change"]
+    reason: Literal["death", "incapacity", "resignation"] = Field(
+        description="Why the leader leaves: 'death', 'incapacity' or 'resignation'."
+    )
+    successor: str | None = Field(
+        None,
+        min_length=1,
+        max_length=80,
+        description=(
+            "A faction id (its most prominent cadre in office succeeds) or a notable's name "
+            "(that cadre succeeds, leading its faction). Omitted: the strongest faction of the "
+            "ruling coalition provides the successor."
+        ),
+    )
+
+
+class FactionEntry(_Event):
+    """A faction declared in `[factions]` enters the party at `date` with its table's values
+    (cadres, loyalty, military, members' share); until then it has no cadres, members, seats or
+    power and is not standing."""
+
+    kind: Literal["faction_entry"]
+    faction: Identifier = Field(description="Id of the faction (declared in [factions]).")
+    cadres: Annotated[int, Field(ge=1, le=MAX_CADRES_PER_FACTION)] | None = Field(
+        None, description="Cadres entering; omitted: the faction's `cadres`."
+    )
+
+
 class Merger(_Event):
     """Another party (or a returning group) joins a faction: cadres, members and seats."""
 
@@ -235,7 +277,9 @@ Event = Annotated[
     | Congress
     | ArmyPartyCommittees
     | Expulsion
-    | SetValues,
+    | SetValues
+    | LeaderChange
+    | FactionEntry,
     Field(discriminator="kind"),
 ]
 
@@ -255,6 +299,8 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         ArmyPartyCommittees,
         Expulsion,
         SetValues,
+        LeaderChange,
+        FactionEntry,
     )
 }
 

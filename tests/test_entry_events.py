@@ -1,0 +1,261 @@
+"""The ``leader_change`` and ``faction_entry`` events (issue 14): the leader's departure and a
+successor by a documented rule or named; a faction declared up front that enters at a date. Each
+loads, runs end to end from the CLI, changes the state as specified, and refuses bad names at
+load time with the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from factions import exogenous
+from factions.cli import main
+from factions.errors import ScenarioValidationError
+from factions.model import FactionModel
+from factions.scenario import load_scenario
+from factions.scenario.events import EVENT_LOG_KINDS
+from factions.scenario.load import json_schema
+from factions.state import NOT_YET, Status
+from factions.tables import faction_table
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
+CORE, CLIENTS, LOCALS = 0, 1, 2  # faction order in tiny.toml; CORE is the leader's
+
+
+def scenario_with(tmp_path: Path, *events: str) -> Path:
+    path = tmp_path / "structure.toml"
+    path.write_text(f'extends = "{TINY}"\n' + "\n".join(events), encoding="utf-8")
+    return path
+
+
+def event(key: str, kind: str, date: str, **fields: object) -> str:
+    lines = [f"[events.{key}]", f'date = "{date}"', f'kind = "{kind}"']
+    for name, value in fields.items():
+        lines.append(f'{name} = "{value}"' if isinstance(value, str) else f"{name} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def make(path: Path, seed: int = 1) -> FactionModel:
+    return FactionModel(load_scenario(path), rng=seed, check_transitions=True)
+
+
+def months_until(model: FactionModel, date: str) -> None:
+    while model.date() != date:
+        model.step()
+
+
+def logged(model: FactionModel, kind: str) -> list[tuple]:
+    return [e for e in model.recorder.events if e[1] == kind]
+
+
+def test_the_kinds_are_registered_in_the_schema_and_the_log():
+    defs = json_schema()["$defs"]
+    assert defs["LeaderChange"]["properties"]["kind"]["const"] == "leader_change"
+    assert defs["FactionEntry"]["properties"]["kind"]["const"] == "faction_entry"
+    assert {"leader_change", "faction_entry"} <= EVENT_LOG_KINDS
+
+
+# --------------------------------------------------------------------------- leader_change
+
+
+class TestLeaderChange:
+    def change(self, tmp_path: Path, date: str = "1951-03", **fields: object) -> FactionModel:
+        path = scenario_with(tmp_path, event("exit", "leader_change", date, **fields))
+        model = make(path)
+        months_until(model, date)
+        return model
+
+    def test_without_a_successor_the_strongest_coalition_faction_succeeds(self, tmp_path):
+        model = self.change(tmp_path, reason="death")
+        old = model.leader.cadre
+        seat, force = bool(model.cadres.seat[old]), float(model.cadres.military[old])
+        pool = model.standing & model.in_coalition
+        expected = int(np.argmax(np.where(pool, model.power, -1.0)))
+        office = model.cadres.in_office() & (model.cadres.faction == expected)
+        office[old] = False
+        candidates = np.flatnonzero(office)
+        heir = int(candidates[np.argmax(model.cadres.prominence[candidates])])
+        exogenous.apply(model, "exit", model.spec.events["exit"])
+        assert (model.leader.faction, model.leader.cadre) == (expected, heir)
+        assert model.leader.cadre != old
+        assert model.cadres.status[old] == Status.RETIRED
+        assert not model.cadres.in_office()[old]
+        assert model.cadres.seat[old] == 0 and model.cadres.military[old] == 0.0
+        assert model.cadres.loyalty[heir] == 1.0
+        assert model.factions.coalition_stale
+        assert seat or force >= 0  # the old leader's offices were handed on (power.transfer)
+        row = logged(model, "leader_change")[-1]
+        assert row[2:4] == (expected, heir)
+        old_label, heir_label = model.cadres.label(old), model.cadres.label(heir)
+        fid = model.faction_ids[expected]
+        assert row[4] == f"death: {old_label} (core) -> {heir_label} ({fid})"
+
+    def test_the_default_rule_picks_by_power_not_by_the_leaders_faction(self, tmp_path):
+        model = self.change(tmp_path, reason="incapacity")
+        model.power = np.array([0.1, 0.2, 0.7])  # locals strongest now
+        model.factions.set_coalition(np.array([True, True, False]))
+        assert exogenous.default_successor(model, model.leader.cadre)[0] == CLIENTS
+        model.factions.set_coalition(np.zeros(3, dtype=bool))  # no coalition: strongest overall
+        assert exogenous.default_successor(model, model.leader.cadre)[0] == LOCALS
+
+    def test_a_named_faction_provides_its_most_prominent_cadre(self, tmp_path):
+        model = self.change(tmp_path, "1950-03", reason="resignation", successor="locals")
+        exogenous.apply(model, "exit", model.spec.events["exit"])
+        assert model.leader.faction == LOCALS
+        assert model.cadres.label(model.leader.cadre) == "Local Chief"  # first notable
+        assert not model.factions.enemy[LOCALS]
+
+    def test_a_named_notable_succeeds_in_person(self, tmp_path):
+        model = self.change(tmp_path, "1950-03", reason="death", successor="Client Second")
+        exogenous.apply(model, "exit", model.spec.events["exit"])
+        assert model.leader.faction == CLIENTS
+        assert model.cadres.label(model.leader.cadre) == "Client Second"
+
+    def test_a_successor_out_of_office_falls_back_to_the_rule(self, tmp_path):
+        model = self.change(tmp_path, "1950-03", reason="death", successor="Local Chief")
+        chief = model.cadres.names.index("Local Chief")
+        model.set_status(np.array([chief]), Status.ARRESTED)
+        expected = exogenous.default_successor(model, model.leader.cadre)
+        exogenous.apply(model, "exit", model.spec.events["exit"])
+        assert (model.leader.faction, model.leader.cadre) == expected
+        assert "Local Chief could not succeed" in logged(model, "leader_change")[-1][4]
+
+    def test_the_absence_of_the_former_leader_ends(self, tmp_path):
+        model = self.change(tmp_path, reason="death")
+        model.leader.leave(model.month + 5)
+        exogenous.apply(model, "exit", model.spec.events["exit"])
+        assert not model.leader_absent
+
+    def test_it_changes_the_run_and_the_run_stays_sound(self, tmp_path):
+        path = scenario_with(tmp_path, event("exit", "leader_change", "1951-03", reason="death"))
+        plain = FactionModel(load_scenario(TINY), rng=4).run()
+        changed = make(path, seed=4).run()
+        assert changed.cadres.status[plain.leader.cadre] == Status.RETIRED
+        assert plain.cadres.status[plain.leader.cadre] != Status.RETIRED
+        assert not np.array_equal(plain.recorder.table, changed.recorder.table)
+        assert len(logged(changed, "leader_change")) == 1
+
+    @pytest.mark.parametrize(
+        ("fields", "found"),
+        [
+            ({"reason": "death", "successor": "lokals"}, "did you mean 'locals'"),
+            ({"reason": "death", "successor": "Nobody At All"}, "unknown faction or notable"),
+        ],
+    )
+    def test_an_unknown_successor_is_refused_with_the_line(self, tmp_path, fields, found):
+        path = scenario_with(tmp_path, event("exit", "leader_change", "1951-03", **fields))
+        with pytest.raises(ScenarioValidationError) as error:
+            load_scenario(path)
+        assert found in str(error.value)
+        assert f"{path.name}:6" in str(error.value)  # the line of `successor`
+
+    def test_a_reason_outside_the_three_is_refused(self, tmp_path):
+        path = scenario_with(tmp_path, event("exit", "leader_change", "1951-03", reason="coup"))
+        with pytest.raises(ScenarioValidationError, match="death"):
+            load_scenario(path)
+
+
+# --------------------------------------------------------------------------- faction_entry
+
+
+def entry(date: str = "1950-05", **fields: object) -> str:
+    return event("arrive", "faction_entry", date, faction="locals", **fields)
+
+
+class TestFactionEntry:
+    def test_the_faction_waits_with_nothing_then_enters_with_its_table(self, tmp_path):
+        model = make(scenario_with(tmp_path, entry()))
+        spec = model.spec
+        assert not model.standing[LOCALS]
+        assert model.cadres.office_counts(3)[LOCALS] == 0
+        assert model.members.entries[LOCALS] == 0
+        assert model.power[LOCALS] == 0.0
+        assert model.factions.entered_at[LOCALS] == NOT_YET
+        waiting = model.cadres.faction == LOCALS
+        assert (model.cadres.status[waiting] == Status.PENDING).sum() == 35 + 10  # and merger's
+        months_until(model, "1950-05")
+        assert model.cadres.office_counts(3)[LOCALS] == 0  # still waiting in April
+        model.step()  # 1950-05: it enters
+        assert model.standing[LOCALS]
+        assert model.factions.entered_at[LOCALS] == 1950 * 12 + 4
+        assert model.cadres.office_counts(3)[LOCALS] == 35
+        # its share of the initial membership: 0.3 / (0.5 + 0.2 + 0.3) of 20,000, in 100s
+        assert int(model.members.entries[LOCALS]) >= 60
+        assert model.power[LOCALS] > 0
+        names = [model.cadres.label(i) for i in np.flatnonzero(waiting)]
+        assert "Local Chief" in names
+        force = model.cadres.military[waiting & model.cadres.in_office()].sum()
+        assert force == pytest.approx(spec.factions["locals"].military * (1 - 0.0), rel=1e-9)
+        assert [e[2] for e in logged(model, "faction_entry")] == [LOCALS]
+
+    def test_the_members_it_brings_are_its_share_of_the_initial_membership(self, tmp_path):
+        model = make(scenario_with(tmp_path, entry()))
+        assert model.entry_members == {LOCALS: 60}  # 0.3 of 20,000 members, in entries of 100
+        before = model.members.entries.copy()
+        exogenous.apply(model, "arrive", model.spec.events["arrive"])
+        assert model.members.entries[LOCALS] == before[LOCALS] + 60
+        # the others shared the whole initial membership between them at the start
+        assert before[CORE] + before[CLIENTS] == 200
+
+    def test_the_event_may_bring_fewer_cadres_than_the_table(self, tmp_path):
+        model = make(scenario_with(tmp_path, entry(cadres=12)))
+        assert np.count_nonzero(model.cadres.origin == LOCALS) == 12 + 10  # and the merger's
+        exogenous.apply(model, "arrive", model.spec.events["arrive"])
+        assert model.cadres.office_counts(3)[LOCALS] == 12
+
+    def test_its_duration_counts_from_its_entry(self, tmp_path):
+        model = make(scenario_with(tmp_path, entry("1950-08")), seed=2).run()
+        table = faction_table(model, 0).set_index("faction")
+        end = model.eliminated_at[LOCALS]
+        end = model.spec.end_month + 1 if end == NOT_YET else end
+        assert table.loc["locals", "duration_months"] == end - (1950 * 12 + 7)
+        assert table.loc["core", "duration_months"] <= model.spec.n_months
+
+    def test_it_changes_the_run(self, tmp_path):
+        plain = FactionModel(load_scenario(TINY), rng=3).run()
+        late = make(scenario_with(tmp_path, entry("1950-05")), seed=3).run()
+        assert late.recorder.series["active_cadres"][0, LOCALS] == 0
+        assert plain.recorder.series["active_cadres"][0, LOCALS] > 0
+
+    def test_disabled_the_faction_is_there_from_the_start_bit_for_bit(self, tmp_path):
+        path = scenario_with(tmp_path, entry() + "enabled = false\n")
+        plain = FactionModel(load_scenario(TINY), rng=5).run()
+        same = make(path, seed=5).run()
+        np.testing.assert_array_equal(plain.recorder.table, same.recorder.table)
+        assert plain.recorder.events == same.recorder.events
+
+    @pytest.mark.parametrize(
+        ("text", "line", "found"),
+        [
+            (event("arrive", "faction_entry", "1950-05", faction="lokals"), 5, "'locals'"),
+            (event("arrive", "faction_entry", "1950-05", faction="core"), 5, "leader's faction"),
+            (entry(cadres=0), 6, "greater than or equal to 1"),
+            (entry("1951-01"), 12, "enters only in 1951-01"),  # the merger is dated before
+        ],
+    )
+    def test_bad_entries_are_refused_with_the_line(self, tmp_path, text, line, found):
+        path = scenario_with(tmp_path, text)
+        with pytest.raises(ScenarioValidationError) as error:
+            load_scenario(path)
+        assert found in str(error.value)
+        if "enters only" not in found:
+            assert f"{path.name}:{line}" in str(error.value)
+
+
+def test_a_scenario_with_both_kinds_runs_from_the_cli(tmp_path):
+    path = scenario_with(
+        tmp_path,
+        entry("1950-05"),
+        event("exit", "leader_change", "1951-03", reason="death", successor="clients"),
+    )
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["run", str(path), "-n", "2", "-j", "1", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    import pandas as pd
+
+    events = pd.read_parquet(out / "events.parquet")
+    assert set(events["kind"]) >= {"leader_change", "faction_entry"}
+    assert (events[events["kind"] == "leader_change"]["faction"] == "clients").all()
