@@ -125,7 +125,8 @@ class FactionModel(mesa.Model):
             for key, e in spec.active_events()
             if e.kind == "faction_entry"
         }
-        self.factions = FactionState.from_scenario(spec, self.patron_ids, self.entries)
+        born = [self.faction_index[fid] for fid in spec.split_factions]  # by a split, later
+        self.factions = FactionState.from_scenario(spec, self.patron_ids, [*self.entries, *born])
         self.patrons = PatronState.from_scenario(spec)
         self.regime = RegimeState()
         self.power_weights = power.component_weights(spec.mechanisms.power)
@@ -136,8 +137,8 @@ class FactionModel(mesa.Model):
             charisma=spec.leader.charisma,
         )
         self.cadres.loyalty[self.leader.cadre] = 1.0
-        self.ties = build_ties(
-            spec.network, self.cadres.faction, self.cadres.prominence, self.faction_ids, self.rng
+        self.ties = build_ties(  # the declared factions: those born of a split have no cadres
+            spec.network, self.cadres.faction, self.cadres.prominence, list(spec.factions), self.rng
         )
         self._init_membership()
         self.cadre_agents = [Cadre(self, i) for i in range(self.cadres.n)]
@@ -180,7 +181,7 @@ class FactionModel(mesa.Model):
             blocks.append(CadreBlock(f, prom, loyal, names, force, status, entry))
         for key, event in self.spec.active_events():
             if event.kind == "merger" and event.cadres:
-                faction = self.spec.factions[event.faction]
+                faction = self.spec.faction_table(event.faction)
                 prom, loyal, names = self._draw_cadres(faction, event.cadres, event.loyalty, False)
                 force = np.zeros(event.cadres)
                 f = self.faction_index[event.faction]
@@ -214,7 +215,9 @@ class FactionModel(mesa.Model):
     def _init_membership(self) -> None:
         spec = self.spec.membership
         merged = sum(e.members for _, e in self.spec.active_events() if e.kind == "merger")
-        shares = np.array([f.members for f in self.spec.factions.values()], dtype=float)
+        shares = np.array(
+            [self.spec.faction_table(f).members for f in self.faction_ids], dtype=float
+        )
         self.entry_members = {  # faction entering later -> entries it brings (its share)
             f: int(shares[f] / shares.sum() * spec.initial) // spec.scale if shares.sum() else 0
             for f in self.entries

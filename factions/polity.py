@@ -55,10 +55,11 @@ class FactionState:
     def from_scenario(
         cls, spec: Scenario, patron_ids: list[str], waiting: Collection[int] = ()
     ) -> FactionState:
-        """The factions of ``spec`` at its start; those in ``waiting`` (indices) enter later
-        (:meth:`enter`) and are not standing until then."""
-        factions = spec.factions.values()
-        n = len(spec.factions)
+        """The factions of ``spec`` at its start (``spec.faction_ids``: those born of a split
+        too); those in ``waiting`` (indices) enter or are born later (:meth:`enter`,
+        :meth:`split_off`) and are not standing until then."""
+        factions = [spec.faction_table(fid) for fid in spec.faction_ids]
+        n = len(factions)
         entered_at = np.full(n, spec.start_month)
         entered_at[list(waiting)] = NOT_YET
         return cls(
@@ -139,6 +140,18 @@ class FactionState:
         self.entered_at[faction] = month
         self._standing[faction] = True
         self.coalition_stale = True
+
+    def split_off(self, parent: int, new: int, share: float, month: int) -> None:
+        """Faction ``new``, awaiting its birth, splits off ``parent`` in ``month``: it stands
+        from now on, with the parent's legitimacy, cohesion and blame and ``share`` of its
+        offices in each domain (the parent keeps the rest); the coalition must be recomputed."""
+        self.enter(new, month)
+        for name in ("legitimacy", "cohesion", "blame"):
+            values = getattr(self, name)
+            values[new] = values[parent]
+        for shares in self.portfolio.values():
+            shares[new] = share * shares[parent]
+            shares[parent] -= shares[new]
 
     def follow_new_leader(self, faction: int) -> None:
         """A new leader from ``faction`` (a ``leader_change``): the leader's own faction is

@@ -211,6 +211,13 @@ class CadreState:
         self.faction[idx] = faction
         self._counts = None
 
+    def found(self, idx: np.ndarray, faction: int) -> None:
+        """Make cadres founders of a faction born of a split: it becomes their faction and
+        their faction of origin (their fates and its end are reckoned from it)."""
+        self.faction[idx] = faction
+        self.origin[idx] = faction
+        self._counts = None
+
     def label(self, i: int) -> str:
         """The cadre's historical name, or a stable id."""
         return self.names[i] or f"cadre-{i}"
@@ -277,6 +284,13 @@ class MemberState:
             loyalty,
         )
         return added
+
+    def relean(self, idx: np.ndarray, faction: int) -> None:
+        """Make the live entries ``idx`` lean to ``faction`` (a split takes them along)."""
+        idx = idx[self.alive[idx]]
+        self.entries -= np.bincount(self.leaning[idx], minlength=len(self.entries))
+        self.leaning[idx] = faction
+        self.entries[faction] += len(idx)
 
     def expel(self, mask: np.ndarray) -> int:
         """Remove the live entries selected by ``mask``; return how many were removed."""

@@ -1,7 +1,7 @@
-"""The ``leader_change`` and ``faction_entry`` events (issue 14): the leader's departure and a
-successor by a documented rule or named; a faction declared up front that enters at a date. Each
-loads, runs end to end from the CLI, changes the state as specified, and refuses bad names at
-load time with the file and line."""
+"""The ``leader_change``, ``faction_entry`` and ``split`` events (issue 14): the leader's
+departure and a successor by a documented rule or named; a faction declared up front that enters
+at a date; a faction that divides in two. Each loads, runs end to end from the CLI, changes the
+state as specified, and refuses bad names at load time with the file and line."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def test_the_kinds_are_registered_in_the_schema_and_the_log():
     defs = json_schema()["$defs"]
     assert defs["LeaderChange"]["properties"]["kind"]["const"] == "leader_change"
     assert defs["FactionEntry"]["properties"]["kind"]["const"] == "faction_entry"
-    assert {"leader_change", "faction_entry"} <= EVENT_LOG_KINDS
+    assert defs["Split"]["properties"]["kind"]["const"] == "split"
+    assert {"leader_change", "faction_entry", "split"} <= EVENT_LOG_KINDS
 
 
 # --------------------------------------------------------------------------- leader_change
@@ -233,7 +234,7 @@ class TestFactionEntry:
             (event("arrive", "faction_entry", "1950-05", faction="lokals"), 5, "'locals'"),
             (event("arrive", "faction_entry", "1950-05", faction="core"), 5, "leader's faction"),
             (entry(cadres=0), 6, "greater than or equal to 1"),
-            (entry("1951-01"), 12, "enters only in 1951-01"),  # the merger is dated before
+            (entry("1951-01"), 12, "exists only from 1951-01"),  # the merger is dated before
         ],
     )
     def test_bad_entries_are_refused_with_the_line(self, tmp_path, text, line, found):
@@ -241,15 +242,139 @@ class TestFactionEntry:
         with pytest.raises(ScenarioValidationError) as error:
             load_scenario(path)
         assert found in str(error.value)
-        if "enters only" not in found:
+        if "exists only" not in found:
             assert f"{path.name}:{line}" in str(error.value)
 
 
-def test_a_scenario_with_both_kinds_runs_from_the_cli(tmp_path):
+# --------------------------------------------------------------------------- split
+
+DISSIDENTS = 3  # the faction born of the split: after the declared ones
+
+
+def split(date: str = "1950-04", faction: str = "clients", **fields: object) -> str:
+    fields = {"new_faction": "dissidents", "share": 0.4} | fields
+    return event("rift", "split", date, faction=faction, **fields)
+
+
+class TestSplit:
+    def at_split(self, tmp_path: Path, text: str, date: str = "1950-04") -> FactionModel:
+        model = make(scenario_with(tmp_path, text))
+        months_until(model, date)
+        return model
+
+    def test_the_new_faction_has_a_slot_from_the_start_and_nothing_in_it(self, tmp_path):
+        spec = load_scenario(scenario_with(tmp_path, split()))
+        assert spec.faction_ids == ["core", "clients", "locals", "dissidents"]
+        table = spec.faction_table("dissidents")
+        assert table.label == "dissidents" and table.patron == "big" and table.members == 0
+        model = FactionModel(spec, rng=1)
+        assert model.n_factions == 4 and not model.standing[DISSIDENTS]
+        assert model.members.entries[DISSIDENTS] == 0
+        assert model.cadres.office_counts(4)[DISSIDENTS] == 0
+        assert model.power[DISSIDENTS] == 0.0
+
+    def test_cadres_seats_force_members_and_offices_split_by_share(self, tmp_path):
+        text = split(share=0.4) + "[factions.clients.portfolio]\nwar = 0.5\n"
+        model = self.at_split(tmp_path, text)
+        c = model.cadres
+        pool = np.flatnonzero(c.in_office() & (c.faction == CLIENTS))
+        seated = int(c.seat[pool].sum())
+        force = c.military[pool].sum()
+        members = int(model.members.entries[CLIENTS])
+        legitimacy = model.factions.legitimacy[CLIENTS]
+        exogenous.apply(model, "rift", model.spec.events["rift"])
+        moved = np.flatnonzero(c.faction == DISSIDENTS)
+        expect = int(np.floor(0.4 * seated + 0.5)) + int(np.floor(0.4 * (len(pool) - seated) + 0.5))
+        assert len(moved) == expect
+        assert (c.origin[moved] == DISSIDENTS).all()  # the new faction's founders
+        assert c.seat[moved].sum() == int(np.floor(0.4 * seated + 0.5))
+        assert c.military[moved].sum() == pytest.approx(0.4 * force)
+        stay = np.flatnonzero(c.in_office() & (c.faction == CLIENTS))
+        assert c.military[stay].sum() == pytest.approx(0.6 * force)
+        assert len(stay) + len(moved) == len(pool)
+        assert model.members.entries[DISSIDENTS] == int(np.floor(0.4 * members + 0.5))
+        assert model.members.entries[[CLIENTS, DISSIDENTS]].sum() == members
+        assert model.standing[DISSIDENTS]
+        assert model.factions.entered_at[DISSIDENTS] == 1950 * 12 + 3
+        assert model.factions.legitimacy[DISSIDENTS] == legitimacy
+        war = model.factions.portfolio["war"]
+        assert (war[CLIENTS], war[DISSIDENTS]) == pytest.approx((0.3, 0.2))
+        assert model.factions.coalition_stale
+        row = logged(model, "split")[-1]
+        assert row[2] == DISSIDENTS and row[4].startswith(f"{len(moved)} cadres")
+
+    def test_loyalty_moves_the_new_factions_mean(self, tmp_path):
+        model = self.at_split(tmp_path, split(loyalty=0.5))
+        exogenous.apply(model, "rift", model.spec.events["rift"])
+        moved = model.cadres.faction == DISSIDENTS
+        assert model.cadres.loyalty[moved].mean() == pytest.approx(0.5)
+
+    def test_the_leader_never_moves(self, tmp_path):
+        model = self.at_split(tmp_path, split(faction="core", share=0.9))
+        exogenous.apply(model, "rift", model.spec.events["rift"])
+        assert model.cadres.faction[model.leader.cadre] == CORE
+        assert model.leader.faction == CORE
+
+    def test_it_changes_the_run_and_the_run_stays_sound(self, tmp_path):
+        plain = FactionModel(load_scenario(TINY), rng=6).run()
+        rift = make(scenario_with(tmp_path, split()), seed=6).run()
+        assert rift.recorder.series["active_cadres"][-1, DISSIDENTS] >= 0
+        assert rift.recorder.series["active_cadres"][3, DISSIDENTS] > 0  # April 1950
+        assert not np.array_equal(
+            plain.recorder.series["active_cadres"][3], rift.recorder.series["active_cadres"][3, :3]
+        )
+
+    def test_disabled_nothing_is_allocated_bit_for_bit(self, tmp_path):
+        path = scenario_with(tmp_path, split() + "enabled = false\n")
+        assert load_scenario(path).faction_ids == ["core", "clients", "locals"]
+        plain = FactionModel(load_scenario(TINY), rng=5).run()
+        same = make(path, seed=5).run()
+        np.testing.assert_array_equal(plain.recorder.table, same.recorder.table)
+        assert plain.recorder.events == same.recorder.events
+
+    def test_events_and_patterns_may_name_the_new_faction(self, tmp_path):
+        text = (
+            split()
+            + event("arm", "arms_transfer", "1950-07", faction="dissidents", fraction=1.0)
+            + '[[patterns]]\nkind = "survives"\nfaction = "dissidents"\n'
+        )
+        spec = load_scenario(scenario_with(tmp_path, text))
+        assert spec.patterns[-1].faction == "dissidents"
+
+    @pytest.mark.parametrize(
+        ("text", "line", "found"),
+        [
+            (split(faction="clientz"), 5, "did you mean 'clients'"),
+            (split(new_faction="locals"), 6, "declared in [factions]"),
+            (split(share=1.0), 7, "less than 1"),
+            (split() + split(date="1950-05").replace("rift", "rift2"), 12, "already born"),
+            (
+                split()
+                + event("arm", "arms_transfer", "1950-02", faction="dissidents", fraction=1.0),
+                9,
+                "exists only from 1950-04",
+            ),
+            (
+                split() + event("in", "faction_entry", "1950-06", faction="dissidents"),
+                11,
+                "born of a split",
+            ),
+        ],
+    )
+    def test_bad_splits_are_refused_with_the_line(self, tmp_path, text, line, found):
+        path = scenario_with(tmp_path, text)
+        with pytest.raises(ScenarioValidationError) as error:
+            load_scenario(path)
+        assert found in str(error.value)
+        assert f"{path.name}:{line}" in str(error.value)
+
+
+def test_a_scenario_with_every_new_kind_runs_from_the_cli(tmp_path):
     path = scenario_with(
         tmp_path,
         entry("1950-05"),
         event("exit", "leader_change", "1951-03", reason="death", successor="clients"),
+        split("1950-08", faction="locals"),
     )
     out = tmp_path / "out"
     done = CliRunner().invoke(main, ["run", str(path), "-n", "2", "-j", "1", "-o", str(out)])
@@ -257,5 +382,7 @@ def test_a_scenario_with_both_kinds_runs_from_the_cli(tmp_path):
     import pandas as pd
 
     events = pd.read_parquet(out / "events.parquet")
-    assert set(events["kind"]) >= {"leader_change", "faction_entry"}
+    assert set(events["kind"]) >= {"leader_change", "faction_entry", "split"}
+    factions = pd.read_parquet(out / "factions.parquet")
+    assert set(factions["faction"]) == {"core", "clients", "locals", "dissidents"}
     assert (events[events["kind"] == "leader_change"]["faction"] == "clients").all()

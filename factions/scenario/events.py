@@ -2,10 +2,10 @@
 
 History enters the model only through these dated events: a war, a setback to blame on someone, a
 patron's troops arriving or leaving, a patron's change of policy, an ideological shock, the
-leader's absence or departure, a merger of parties, a faction's entry, a transfer of arms, a
-congress, an expulsion of members, a dated change of the mechanisms' values (``set``). None of
-them says who is purged: that is the model's business. Each kind is a pydantic model; the
-``kind`` field selects it.
+leader's absence or departure, a merger of parties, a faction's entry or split, a transfer of
+arms, a congress, an expulsion of members, a dated change of the mechanisms' values (``set``).
+None of them says who is purged: that is the model's business. Each kind is a pydantic model;
+the ``kind`` field selects it.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ __all__ = [
     "PatronPresence",
     "SetValues",
     "Setback",
+    "Split",
     "War",
 ]
 
@@ -184,6 +185,32 @@ class FactionEntry(_Event):
     )
 
 
+class Split(_Event):
+    """A faction divides in two at `date`: a share of its cadres in office, with the same share
+    of its seats, armed force, members and offices (`portfolio`), forms `new_faction`.
+
+    The new faction is not declared in `[factions]`: the scenario allocates it from the start
+    (:attr:`~factions.scenario.schema.Scenario.faction_ids` lists it after the declared ones),
+    with the table of the faction it splits from and no cadres, not standing until the split.
+    The model's per-faction arrays are sized once, when the model is built, so a faction that
+    appears at a date needs its slot from the start; declaring it implicitly here keeps every
+    table of the results (one row per faction) the same shape in every month and run.
+    """
+
+    kind: Literal["split"]
+    faction: Identifier = Field(description="Id of the faction that divides.")
+    new_faction: Identifier = Field(
+        description="Id of the faction it gives birth to (not declared in [factions])."
+    )
+    share: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)] = Field(
+        description="Share of the faction's cadres in office (and seats, force, members) moved."
+    )
+    loyalty: Probability | None = Field(
+        None,
+        description="Mean loyalty of the new faction's cadres after the split; omitted: their own.",
+    )
+
+
 class Merger(_Event):
     """Another party (or a returning group) joins a faction: cadres, members and seats."""
 
@@ -279,7 +306,8 @@ Event = Annotated[
     | Expulsion
     | SetValues
     | LeaderChange
-    | FactionEntry,
+    | FactionEntry
+    | Split,
     Field(discriminator="kind"),
 ]
 
@@ -301,6 +329,7 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         SetValues,
         LeaderChange,
         FactionEntry,
+        Split,
     )
 }
 
