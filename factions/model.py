@@ -225,11 +225,10 @@ class FactionModel(mesa.Model):
         merged += sum(self.entry_members.values()) * spec.scale
         slots = (spec.capacity + merged) // spec.scale + 1
         self.members = MemberState.empty(slots, spec.scale, self.n_factions)
-        if self.entries:
-            shares[list(self.entries)] = 0.0
+        present = self.factions.standing  # those that enter or are born later have none now
+        shares = np.where(present, shares, 0.0)
         if shares.sum() == 0:
-            shares[:] = 1.0
-            shares[list(self.entries)] = 0.0
+            shares = present.astype(float)
         entries = spec.initial // spec.scale
         leaning = self.rng.choice(self.n_factions, size=entries, p=shares / shares.sum())
         self.members.add(leaning.astype(np.int8), spec.initial_loyalty)

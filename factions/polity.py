@@ -48,7 +48,7 @@ class FactionState:
     end_cause: np.ndarray  # int8, an EndCause once eliminated (NO_END while standing)
     in_coalition: np.ndarray  # bool, in the ruling coalition
     enemy: np.ndarray  # bool, the leader has begun to purge it (for good)
-    entered_at: np.ndarray  # int, month it entered (NOT_YET: awaiting a faction_entry event)
+    entered_at: np.ndarray  # int, month it entered (NOT_YET: awaiting its faction_entry or split)
     coalition_stale: bool = False  # the coalition must be recomputed this month
 
     @classmethod

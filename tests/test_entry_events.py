@@ -273,6 +273,14 @@ class TestSplit:
         assert model.cadres.office_counts(4)[DISSIDENTS] == 0
         assert model.power[DISSIDENTS] == 0.0
 
+    def test_without_members_shares_the_waiting_factions_get_no_members(self, tmp_path):
+        path = scenario_with(tmp_path, split(), entry())
+        zero = {f"factions.{f}.members": 0.0 for f in ("core", "clients", "locals")}
+        model = FactionModel(load_scenario(path, overrides=zero), rng=1)
+        assert model.members.entries[[LOCALS, DISSIDENTS]].tolist() == [0, 0]
+        assert model.members.entries[CORE] > 0 and model.members.entries[CLIENTS] > 0
+        assert model.entry_members == {LOCALS: 0}
+
     def test_cadres_seats_force_members_and_offices_split_by_share(self, tmp_path):
         text = split(share=0.4) + "[factions.clients.portfolio]\nwar = 0.5\n"
         model = self.at_split(tmp_path, text)

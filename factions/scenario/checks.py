@@ -312,6 +312,9 @@ def check_sizes(s: Scenario) -> list[Problem]:
     total = sum(f.cadres for f in s.factions.values()) + sum(
         e.cadres for e in s.events.values() if e.kind == "merger"
     )
+    for e in s.events.values():  # an entering faction's own count replaces its table's
+        if e.kind == "faction_entry" and e.cadres is not None and e.faction in s.factions:
+            total += e.cadres - s.factions[e.faction].cadres
     for key, event in s.events.items():
         seats = getattr(event, "seats", 0) if event.kind == "congress" else 0
         if seats > total:
@@ -376,8 +379,8 @@ def check_force(s: Scenario) -> list[Problem]:
     """A faction's force after every merger and arms transfer must stay finite and sane:
     transfers compound (200 transfers of x101 overflow a float)."""
     problems = []
-    for fid, faction in s.factions.items():
-        force, path = faction.military, f"factions.{fid}.military"
+    for fid in s.faction_ids:  # a faction born of a split has at most its parent's force
+        force, path = s.faction_table(fid).military, f"factions.{fid}.military"
         for key, event in s.active_events():
             if getattr(event, "faction", None) != fid:
                 continue
