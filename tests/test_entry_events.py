@@ -72,13 +72,16 @@ class TestLeaderChange:
     def test_without_a_successor_the_strongest_coalition_faction_succeeds(self, tmp_path):
         model = self.change(tmp_path, reason="death")
         old = model.leader.cadre
-        seat, force = bool(model.cadres.seat[old]), float(model.cadres.military[old])
+        c = model.cadres
+        force = float(c.military[old])
+        seats = int((c.seat & c.in_office()).sum())
         pool = model.standing & model.in_coalition
         expected = int(np.argmax(np.where(pool, model.power, -1.0)))
         office = model.cadres.in_office() & (model.cadres.faction == expected)
         office[old] = False
         candidates = np.flatnonzero(office)
         heir = int(candidates[np.argmax(model.cadres.prominence[candidates])])
+        camp = c.military[office].sum()
         exogenous.apply(model, "exit", model.spec.events["exit"])
         assert (model.leader.faction, model.leader.cadre) == (expected, heir)
         assert model.leader.cadre != old
@@ -87,7 +90,9 @@ class TestLeaderChange:
         assert model.cadres.seat[old] == 0 and model.cadres.military[old] == 0.0
         assert model.cadres.loyalty[heir] == 1.0
         assert model.factions.coalition_stale
-        assert seat or force >= 0  # the old leader's offices were handed on (power.transfer)
+        # the old leader's seat and force pass on (power.transfer_offices): none is lost
+        assert int((c.seat & c.in_office()).sum()) == seats
+        assert c.military[office].sum() == pytest.approx(camp + force)
         row = logged(model, "leader_change")[-1]
         assert row[2:4] == (expected, heir)
         old_label, heir_label = model.cadres.label(old), model.cadres.label(heir)
