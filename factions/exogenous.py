@@ -1,8 +1,13 @@
 """Applying the scenario's dated exogenous events to the model.
 
 History enters the model only here, as changes to the environment (war, setbacks, patrons'
-presence and policy, shocks, the leader's absence, mergers, arms, congresses, army committees).
-No event names a faction to purge: who falls, and when, is the mechanisms' business.
+presence and policy, shocks, the leader's absence or departure, mergers, factions' entry, arms,
+congresses, army committees). No event names a faction to purge: who falls, and when, is the
+mechanisms' business.
+
+A handler may return the row the event log gets for the event, as ``(faction, cadre,
+detail)``; one that returns None gets the generic row (the event's ``faction``, no cadre, its
+note or key).
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import numpy as np
 
 from factions.calendar import parse_month
 from factions.mechanisms import loyalty, rank_and_file
+from factions.mechanisms.power import transfer_offices
 from factions.scenario import events as ev
 from factions.state import Status
 
-__all__ = ["HANDLERS", "apply", "shock_reach"]
+__all__ = ["HANDLERS", "apply", "default_successor", "shock_reach"]
 
 if TYPE_CHECKING:
     from factions.model import FactionModel
@@ -66,6 +72,141 @@ def _shock(model: FactionModel, event: ev.IdeologicalShock, key: str) -> None:
 
 def _absence(model: FactionModel, event: ev.LeaderAbsence, key: str) -> None:
     model.leader.leave(model.month + event.months - 1)
+
+
+def default_successor(model: FactionModel, exclude: int) -> tuple[int, int] | None:
+    """The faction and cadre that succeed a leader who left, when no successor is named (or the
+    one named has nobody in office): the strongest faction by power (the shares of the last
+    computation, ties to the first declared) among the standing factions of the ruling
+    coalition with a cadre in office other than ``exclude`` (the former leader); if none, among
+    all the standing factions. Its most prominent cadre in office succeeds. None if no faction
+    has anybody left in office."""
+    office = model.cadres.in_office().copy()
+    office[exclude] = False
+    manned = np.bincount(model.cadres.faction[office], minlength=model.n_factions) > 0
+    candidates = model.standing & manned
+    for pool in (candidates & model.factions.in_coalition, candidates):
+        if pool.any():
+            faction = int(np.argmax(np.where(pool, model.power, -1.0)))
+            return faction, _most_prominent(model, faction, office)
+    return None
+
+
+def _most_prominent(model: FactionModel, faction: int, office: np.ndarray) -> int:
+    pool = np.flatnonzero(office & (model.cadres.faction == faction))
+    return int(pool[np.argmax(model.cadres.prominence[pool])])
+
+
+def _named_successor(model: FactionModel, name: str, exclude: int) -> tuple[int, int] | None:
+    """The successor ``name`` names (a faction id or a notable's name), if it can take over: a
+    standing faction with a cadre in office, or a notable in office."""
+    cadres = model.cadres
+    office = cadres.in_office().copy()
+    office[exclude] = False
+    if name in model.faction_index:
+        faction = model.faction_index[name]
+        if model.standing[faction] and (office & (cadres.faction == faction)).any():
+            return faction, _most_prominent(model, faction, office)
+        return None
+    cadre = cadres.names.index(name)  # the loader checked that the name is a notable's
+    faction = int(cadres.faction[cadre])
+    return (faction, cadre) if office[cadre] and model.standing[faction] else None
+
+
+def _leader_change(model: FactionModel, event: ev.LeaderChange, key: str):
+    """The leader leaves office for good (status RETIRED, seat and force to the successor's
+    camp); the successor (named, else :func:`default_successor`) leads, fully loyal, and the
+    coalition is recomputed around the successor's faction."""
+    old, old_faction = model.leader.cadre, model.leader.faction
+    chosen = None
+    if event.successor is not None:
+        chosen = _named_successor(model, event.successor, old)
+    fallback = event.successor is not None and chosen is None
+    if chosen is None:
+        chosen = default_successor(model, old)
+    if chosen is None:  # nobody else is left in office: the leader stays
+        return old_faction, old, f"{event.reason}: no successor in office; the leader stays"
+    faction, cadre = chosen
+    model.leader.succeed(cadre, faction)
+    model.factions.follow_new_leader(faction)
+    model.cadres.loyalty[cadre] = 1.0
+    model.set_status(np.array([old]), Status.RETIRED)
+    transfer_offices(model, np.array([old]))  # to the successor's camp
+    ids, label = model.faction_ids, model.cadres.label
+    detail = f"{event.reason}: {label(old)} ({ids[old_faction]}) -> {label(cadre)} ({ids[faction]})"
+    if fallback:
+        detail += f"; {event.successor} could not succeed, the strongest faction's cadre did"
+    if event.note:
+        detail += f"; {event.note}"
+    return faction, cadre, detail
+
+
+def _faction_entry(model: FactionModel, event: ev.FactionEntry, key: str) -> None:
+    """The faction's waiting cadres take office; its members (its share of the initial
+    membership) join; it stands from now on."""
+    faction = model.faction_index[event.faction]
+    model.set_status(model.pending[key], Status.ACTIVE)
+    model.factions.enter(faction, model.month)
+    entries = model.entry_members[faction]
+    model.members.add(
+        np.full(entries, faction, dtype=np.int8), model.spec.membership.initial_loyalty
+    )
+
+
+def _split(model: FactionModel, event: ev.Split, key: str):
+    """The faction divides: ``share`` of its cadres in office (drawn at random, seat holders
+    and the others apart, so that the new faction gets ``share`` of the seats, rounded), with
+    ``share`` of its armed force (the movers' force scaled to it, the stayers' to the rest),
+    ``share`` of its members (at random) and of its offices, found ``new_faction``. The leader
+    never moves. With ``loyalty``, the movers' loyalties shift (clipped to [0, 1]) to that
+    mean."""
+    parent, new = model.faction_index[event.faction], model.faction_index[event.new_faction]
+    cadres, rng, share = model.cadres, model.rng, event.share
+    office = cadres.in_office().copy()
+    office[model.leader.cadre] = False
+    pool = np.flatnonzero(office & (cadres.faction == parent))
+    seated, others = pool[cadres.seat[pool]], pool[~cadres.seat[pool]]
+    moved = np.sort(
+        np.concatenate(
+            [
+                rng.choice(group, _part(share, len(group)), replace=False)
+                for group in (seated, others)
+            ]
+        )
+    ).astype(np.int64)
+    force = cadres.military[pool].sum()
+    stay = np.setdiff1d(pool, moved)
+    if len(moved) and len(stay):  # else one side keeps it all (nothing is lost)
+        _rescale(cadres.military, moved, share * force)
+        _rescale(cadres.military, stay, (1.0 - share) * force)
+    if event.loyalty is not None and len(moved):
+        shift = event.loyalty - cadres.loyalty[moved].mean()
+        cadres.loyalty[moved] = np.clip(cadres.loyalty[moved] + shift, 0.0, 1.0)
+    cadres.found(moved, new)
+    members = model.members
+    leaning = np.flatnonzero(members.alive & (members.leaning == parent))
+    taken = rng.choice(leaning, _part(share, len(leaning)), replace=False)
+    members.relean(taken, new)
+    model.factions.split_off(parent, new, share, model.month)
+    detail = (
+        f"{len(moved)} cadres, {int(cadres.seat[moved].sum())} seats, "
+        f"force {cadres.military[moved].sum():.3g}, {len(taken) * members.scale} members "
+        f"from {event.faction}"
+    )
+    return new, None, detail + (f"; {event.note}" if event.note else "")
+
+
+def _part(share: float, count: int) -> int:
+    """``share`` of ``count``, rounded half up."""
+    return int(np.floor(share * count + 0.5))
+
+
+def _rescale(values: np.ndarray, idx: np.ndarray, total: float) -> None:
+    """Scale ``values[idx]`` to sum to ``total``; spread by equal parts if they sum to 0."""
+    if not len(idx):
+        return
+    current = values[idx].sum()
+    values[idx] = values[idx] * (total / current) if current > 0 else total / len(idx)
 
 
 def _merger(model: FactionModel, event: ev.Merger, key: str) -> None:
@@ -120,11 +261,16 @@ HANDLERS: dict[str, Callable] = {
     "army_party_committees": _committees,
     "expulsion": _expulsion,
     "set": _set,
+    "leader_change": _leader_change,
+    "faction_entry": _faction_entry,
+    "split": _split,
 }
 
 
 def apply(model: FactionModel, key: str, event: ev._Event) -> None:
     """Apply one event and record it in the event log."""
-    HANDLERS[event.kind](model, event, key)
-    faction = getattr(event, "faction", None)
-    model.log(event.kind, model.faction_index.get(faction), None, event.note or key)
+    row = HANDLERS[event.kind](model, event, key)
+    if row is None:
+        faction = getattr(event, "faction", None)
+        row = (model.faction_index.get(faction), None, event.note or key)
+    model.log(event.kind, *row)

@@ -72,7 +72,7 @@ class CadreBlock(NamedTuple):
     names: list[str]
     military: np.ndarray
     status: Status
-    merger: str | None = None  # the merger event's key for cadres arriving with it
+    merger: str | None = None  # key of the merger (or faction_entry) event they arrive with
 
 
 def beta_from_mean_spread(mean: float, spread: float) -> tuple[float, float] | None:
@@ -121,7 +121,13 @@ class FactionModel(mesa.Model):
         self.patron_index = {p: i for i, p in enumerate(self.patron_ids)}
         self.month = spec.start_month
         self.recorder = Recorder(spec.n_months, self.n_factions, len(self.patron_ids))
-        self.factions = FactionState.from_scenario(spec, self.patron_ids)
+        self.entries = {  # faction index -> key of its faction_entry event (if it enters late)
+            self.faction_index[e.faction]: key
+            for key, e in spec.active_events()
+            if e.kind == "faction_entry"
+        }
+        born = [self.faction_index[fid] for fid in spec.split_factions]  # by a split, later
+        self.factions = FactionState.from_scenario(spec, self.patron_ids, [*self.entries, *born])
         self.patrons = PatronState.from_scenario(spec)
         self.regime = RegimeState()
         self.power_weights = power.component_weights(spec.mechanisms.power)
@@ -132,8 +138,8 @@ class FactionModel(mesa.Model):
             charisma=spec.leader.charisma,
         )
         self.cadres.loyalty[self.leader.cadre] = 1.0
-        self.ties = build_ties(
-            spec.network, self.cadres.faction, self.cadres.prominence, self.faction_ids, self.rng
+        self.ties = build_ties(  # the declared factions: those born of a split have no cadres
+            spec.network, self.cadres.faction, self.cadres.prominence, list(spec.factions), self.rng
         )
         self._init_membership()
         self.cadre_agents = [Cadre(self, i) for i in range(self.cadres.n)]
@@ -165,16 +171,18 @@ class FactionModel(mesa.Model):
     def _init_cadres(self) -> None:
         blocks: list[CadreBlock] = []
         for fid, faction in self.spec.factions.items():
-            prom, loyal, names = self._draw_cadres(
-                faction, faction.cadres, faction.loyalty.mean, True
-            )
+            f = self.faction_index[fid]
+            entry = self.entries.get(f)  # a faction entering later: its cadres wait for it
+            count = faction.cadres
+            if entry is not None:
+                count = self.spec.events[entry].cadres or count
+            prom, loyal, names = self._draw_cadres(faction, count, faction.loyalty.mean, True)
             force = faction.military * prom / prom.sum()
-            blocks.append(
-                CadreBlock(self.faction_index[fid], prom, loyal, names, force, Status.ACTIVE)
-            )
+            status = Status.ACTIVE if entry is None else Status.PENDING
+            blocks.append(CadreBlock(f, prom, loyal, names, force, status, entry))
         for key, event in self.spec.active_events():
             if event.kind == "merger" and event.cadres:
-                faction = self.spec.factions[event.faction]
+                faction = self.spec.faction_table(event.faction)
                 prom, loyal, names = self._draw_cadres(faction, event.cadres, event.loyalty, False)
                 force = np.zeros(event.cadres)
                 f = self.faction_index[event.faction]
@@ -208,11 +216,20 @@ class FactionModel(mesa.Model):
     def _init_membership(self) -> None:
         spec = self.spec.membership
         merged = sum(e.members for _, e in self.spec.active_events() if e.kind == "merger")
+        shares = np.array(
+            [self.spec.faction_table(f).members for f in self.faction_ids], dtype=float
+        )
+        self.entry_members = {  # faction entering later -> entries it brings (its share)
+            f: int(shares[f] / shares.sum() * spec.initial) // spec.scale if shares.sum() else 0
+            for f in self.entries
+        }
+        merged += sum(self.entry_members.values()) * spec.scale
         slots = (spec.capacity + merged) // spec.scale + 1
         self.members = MemberState.empty(slots, spec.scale, self.n_factions)
-        shares = np.array([f.members for f in self.spec.factions.values()], dtype=float)
+        present = self.factions.standing  # those that enter or are born later have none now
+        shares = np.where(present, shares, 0.0)
         if shares.sum() == 0:
-            shares[:] = 1.0
+            shares = present.astype(float)
         entries = spec.initial // spec.scale
         leaning = self.rng.choice(self.n_factions, size=entries, p=shares / shares.sum())
         self.members.add(leaning.astype(np.int8), spec.initial_loyalty)

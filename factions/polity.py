@@ -8,6 +8,7 @@ and per-member state is in :mod:`factions.state`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -47,12 +48,20 @@ class FactionState:
     end_cause: np.ndarray  # int8, an EndCause once eliminated (NO_END while standing)
     in_coalition: np.ndarray  # bool, in the ruling coalition
     enemy: np.ndarray  # bool, the leader has begun to purge it (for good)
+    entered_at: np.ndarray  # int, month it entered (NOT_YET: awaiting its faction_entry or split)
     coalition_stale: bool = False  # the coalition must be recomputed this month
 
     @classmethod
-    def from_scenario(cls, spec: Scenario, patron_ids: list[str]) -> FactionState:
-        factions = spec.factions.values()
-        n = len(spec.factions)
+    def from_scenario(
+        cls, spec: Scenario, patron_ids: list[str], waiting: Collection[int] = ()
+    ) -> FactionState:
+        """The factions of ``spec`` at its start (``spec.faction_ids``: those born of a split
+        too); those in ``waiting`` (indices) enter or are born later (:meth:`enter`,
+        :meth:`split_off`) and are not standing until then."""
+        factions = [spec.faction_table(fid) for fid in spec.faction_ids]
+        n = len(factions)
+        entered_at = np.full(n, spec.start_month)
+        entered_at[list(waiting)] = NOT_YET
         return cls(
             legitimacy=np.array([f.legitimacy for f in factions]),
             cohesion=np.array([f.cohesion for f in factions]),
@@ -77,6 +86,7 @@ class FactionState:
             end_cause=np.full(n, NO_END, dtype=np.int8),
             in_coalition=np.ones(n, dtype=bool),
             enemy=np.zeros(n, dtype=bool),
+            entered_at=entered_at,
         )
 
     def __post_init__(self) -> None:
@@ -86,7 +96,7 @@ class FactionState:
         # with them (read many times a month); callers get read-only views of both
         self._eliminated_at = self.eliminated_at
         self.eliminated_at = _read_only(self._eliminated_at)
-        self._standing = self._eliminated_at == NOT_YET
+        self._standing = (self._eliminated_at == NOT_YET) & (self.entered_at != NOT_YET)
         self._standing_view = _read_only(self._standing)
 
     @property
@@ -95,7 +105,8 @@ class FactionState:
 
     @property
     def standing(self) -> np.ndarray:
-        """Boolean mask of factions not yet eliminated (read-only, kept by :meth:`eliminate`)."""
+        """Boolean mask of factions that have entered and are not yet eliminated (read-only,
+        kept by :meth:`enter` and :meth:`eliminate`)."""
         return self._standing_view
 
     def under_campaign(self, month: int) -> np.ndarray:
@@ -119,6 +130,33 @@ class FactionState:
         self._eliminated_at[faction] = month
         self._standing[faction] = False
         self.end_cause[faction] = cause
+        self.coalition_stale = True
+
+    def enter(self, faction: int, month: int) -> None:
+        """The faction, awaiting entry, enters the party in ``month`` and stands from now on;
+        the coalition must be recomputed."""
+        if self.entered_at[faction] != NOT_YET:
+            raise RuntimeError(f"faction {faction} has already entered")
+        self.entered_at[faction] = month
+        self._standing[faction] = True
+        self.coalition_stale = True
+
+    def split_off(self, parent: int, new: int, share: float, month: int) -> None:
+        """Faction ``new``, awaiting its birth, splits off ``parent`` in ``month``: it stands
+        from now on, with the parent's legitimacy, cohesion and blame and ``share`` of its
+        offices in each domain (the parent keeps the rest); the coalition must be recomputed."""
+        self.enter(new, month)
+        for name in ("legitimacy", "cohesion", "blame"):
+            values = getattr(self, name)
+            values[new] = values[parent]
+        for shares in self.portfolio.values():
+            shares[new] = share * shares[parent]
+            shares[parent] -= shares[new]
+
+    def follow_new_leader(self, faction: int) -> None:
+        """A new leader from ``faction`` (a ``leader_change``): the leader's own faction is
+        nobody's enemy, and the coalition must be recomputed around the new leader."""
+        self.enemy[faction] = False
         self.coalition_stale = True
 
     def take_blame(self, domain: str, magnitude: float, exempt: int) -> np.ndarray:
@@ -312,6 +350,12 @@ class LeaderState:
         self.cadre = cadre
         self.faction = faction
         self.camp_purge_until = NOT_YET
+
+    def succeed(self, cadre: int, faction: int) -> None:
+        """A successor takes over after the leader left (a ``leader_change``): the successor is
+        at home, whatever absence abroad the former leader had."""
+        self.replace(cadre, faction)
+        self.absent_until = NOT_YET
 
 
 @dataclass

@@ -38,19 +38,22 @@ __all__ = [
 class Status(IntEnum):
     """Where a cadre stands. Active and rehabilitated cadres hold office; the others do not."""
 
-    PENDING = 0  # not yet in the party (arrives with a merger)
+    PENDING = 0  # not yet in the party (arrives with a merger or a faction's entry)
     ACTIVE = 1
     ARRESTED = 2
     EXECUTED = 3
     EXILED = 4  # fled or sent to the patron's country
     DEMOTED = 5
     REHABILITATED = 6
+    RETIRED = 7  # left office by death, incapacity or resignation (a leader_change event)
 
 
 #: Status changes the model may make; anything else is a bug (tested as an invariant).
 LEGAL_TRANSITIONS: frozenset[tuple[Status, Status]] = frozenset(
     {
-        (Status.PENDING, Status.ACTIVE),  # a merger brings the cadre in
+        (Status.PENDING, Status.ACTIVE),  # a merger or a faction's entry brings the cadre in
+        (Status.ACTIVE, Status.RETIRED),  # the leader leaves (leader_change)
+        (Status.REHABILITATED, Status.RETIRED),
         (Status.ACTIVE, Status.ARRESTED),
         (Status.REHABILITATED, Status.ARRESTED),
         (Status.ACTIVE, Status.EXILED),  # flight after a failed challenge
@@ -75,6 +78,7 @@ class Fate(IntEnum):
     IMPRISONED = 3  # arrested and not yet sentenced
     DEMOTED = 4
     EXILED = 5  # fled or sent to the patron's country
+    RETIRED = 6  # left office by death, incapacity or resignation: no purge, no end cause
 
 
 class EndCause(IntEnum):
@@ -101,6 +105,7 @@ _STATUS_FATE = {
     Status.ARRESTED: Fate.IMPRISONED,
     Status.DEMOTED: Fate.DEMOTED,
     Status.EXILED: Fate.EXILED,
+    Status.RETIRED: Fate.RETIRED,
 }
 
 
@@ -206,6 +211,13 @@ class CadreState:
         self.faction[idx] = faction
         self._counts = None
 
+    def found(self, idx: np.ndarray, faction: int) -> None:
+        """Make cadres founders of a faction born of a split: it becomes their faction and
+        their faction of origin (their fates and its end are reckoned from it)."""
+        self.faction[idx] = faction
+        self.origin[idx] = faction
+        self._counts = None
+
     def label(self, i: int) -> str:
         """The cadre's historical name, or a stable id."""
         return self.names[i] or f"cadre-{i}"
@@ -272,6 +284,13 @@ class MemberState:
             loyalty,
         )
         return added
+
+    def relean(self, idx: np.ndarray, faction: int) -> None:
+        """Make the live entries ``idx`` lean to ``faction`` (a split takes them along)."""
+        idx = idx[self.alive[idx]]
+        self.entries -= np.bincount(self.leaning[idx], minlength=len(self.entries))
+        self.leaning[idx] = faction
+        self.entries[faction] += len(idx)
 
     def expel(self, mask: np.ndarray) -> int:
         """Remove the live entries selected by ``mask``; return how many were removed."""

@@ -59,7 +59,7 @@ def faction_rows(results: Results) -> list[dict[str, Any]]:
         rows.append(
             {
                 "faction": fid,
-                "label": spec.factions[fid].label,
+                "label": spec.faction_table(fid).label,
                 "eliminated_share": float(mine["eliminated"].mean()),
                 "first_share": float((is_first["faction"] == fid).sum() / runs),
                 "median_elimination": medians.loc[fid, "median"],

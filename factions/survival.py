@@ -215,7 +215,7 @@ def kaplan_meier(
     fitters = {}
     for fid in wanted:
         rows = table[table["faction"] == fid]
-        fitters[fid] = KaplanMeierFitter(alpha=alpha, label=spec.factions[fid].label).fit(
+        fitters[fid] = KaplanMeierFitter(alpha=alpha, label=spec.faction_table(fid).label).fit(
             rows["duration"], event_observed=rows["observed"]
         )
     return fitters
@@ -239,7 +239,7 @@ def _median_row(results: Results, fid: str, kmf: KaplanMeierFitter) -> dict[str,
     bounds = [first_time_at_or_below(band[column]) for column in band.columns]
     return {
         "faction": fid,
-        "label": results.scenario.factions[fid].label,
+        "label": results.scenario.faction_table(fid).label,
         "runs": int(kmf.event_observed.size),
         "eliminated": int(kmf.event_observed.sum()),
         "median": _months_to_text(start, median),
@@ -351,7 +351,7 @@ def nelson_aalen(results: Results, faction: str, alpha: float = 0.05) -> NelsonA
     """
     _check_faction(results, faction)
     rows = _faction_rows(results, faction)
-    label = results.scenario.factions[faction].label
+    label = results.scenario.faction_table(faction).label
     return NelsonAalenFitter(alpha=alpha, label=label).fit(
         rows["duration"], event_observed=rows["observed"]
     )

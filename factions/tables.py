@@ -66,7 +66,8 @@ def _dates(months: np.ndarray) -> pd.Series:
 def faction_table(model: FactionModel, run_id: int) -> pd.DataFrame:
     spec = model.spec
     eliminated = model.eliminated_at != NOT_YET
-    duration = np.where(eliminated, model.eliminated_at - spec.start_month, spec.n_months)
+    end = np.where(eliminated, model.eliminated_at, spec.end_month + 1)
+    duration = end - model.factions.entered_at  # from the start, or a faction_entry's month
     return pd.DataFrame(
         {
             "run_id": run_id,
@@ -108,10 +109,7 @@ def timeseries_table(model: FactionModel, run_id: int) -> pd.DataFrame:
 
 def _patron_presence(model: FactionModel) -> np.ndarray:
     """Month × faction presence of each faction's patron (NaN for a faction without one)."""
-    patrons = list(model.spec.patrons)
-    slot = np.array(
-        [patrons.index(f.patron) if f.patron else -1 for f in model.spec.factions.values()]
-    )
+    slot = model.factions.patron
     presence = model.recorder.presence
     if not presence.shape[1]:
         return np.full((presence.shape[0], len(slot)), np.nan)

@@ -62,7 +62,7 @@ def months_done(model: FactionModel) -> int:
 
 def faction_labels(model: FactionModel) -> dict[str, str]:
     """Faction id -> its label, in scenario order."""
-    return {fid: f.label for fid, f in model.spec.factions.items()}
+    return {fid: model.spec.faction_table(fid).label for fid in model.spec.faction_ids}
 
 
 def graph(model: FactionModel) -> nx.Graph:

@@ -34,7 +34,7 @@ def check(model: FactionModel) -> None:
     seats = np.empty(model.n_factions, dtype=np.int64)
     gone = np.empty(model.n_factions, dtype=np.bool_)
     if not _apply_rule(
-        factions.eliminated_at,
+        factions.standing,
         office,
         factions.peak_active,
         cadres.seat,
@@ -70,7 +70,7 @@ def cause_of_end(model: FactionModel, faction: int) -> EndCause:
 
 @kernel
 def _apply_rule(
-    eliminated_at,
+    standing,
     office,
     peak,
     seat,
@@ -83,8 +83,9 @@ def _apply_rule(
     gone,
 ):
     """The elimination rule of the module docstring, in one pass (it runs every month): fills
-    ``seats`` (seats held by cadres in office) and ``gone`` (standing factions that meet the
-    rule, given their ``peak`` in office), and returns whether any faction is gone."""
+    ``seats`` (seats held by cadres in office) and ``gone`` (``standing`` factions that meet
+    the rule, given their ``peak`` in office), and returns whether any faction is gone; a
+    faction that has not entered yet is not standing, so it cannot be eliminated."""
     seats[:] = 0
     for i in range(faction.shape[0]):
         if seat[i] and in_office[i]:
@@ -92,7 +93,6 @@ def _apply_rule(
     any_gone = False
     for f in range(office.shape[0]):
         limit = max(max_active_cadres, max_active_share * peak[f])
-        standing = eliminated_at[f] == NOT_YET
-        gone[f] = standing and office[f] <= limit and seats[f] <= max_seats
+        gone[f] = standing[f] and office[f] <= limit and seats[f] <= max_seats
         any_gone |= gone[f]
     return any_gone

@@ -89,7 +89,7 @@ def plot_counterfactual(
                 linewidth=1.8,
             )
         handles.append(Line2D([], [], color=colours.get(fid, NEUTRAL), linewidth=2.5))
-        labels.append(f"{plain(spec.factions[fid].label)} ({test})")
+        labels.append(f"{plain(spec.faction_table(fid).label)} ({test})")
     handles += [
         Line2D([], [], color="0.3", linestyle="-", linewidth=1.8),
         Line2D([], [], color="0.3", linestyle="--", linewidth=1.8),

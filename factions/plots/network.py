@@ -115,7 +115,7 @@ def _legend(fig: Figure | SubFigure, spec, colours: dict[str, str]) -> None:
         Line2D([], [], marker="o", linestyle="none", color=colours[f], ms=6)
         for f in spec.faction_ids
     ]
-    labels = [plain(spec.factions[f].label) for f in spec.faction_ids]
+    labels = [plain(spec.faction_table(f).label) for f in spec.faction_ids]
     handles.append(Line2D([], [], marker="o", linestyle="none", color="0.3", alpha=0.2, ms=6))
     labels.append(f"purged ({', '.join(s.name.lower() for s in PURGED)})")
     fig.legend(

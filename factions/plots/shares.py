@@ -44,7 +44,7 @@ def _plot_share(ax: Axes, results: Results, measure: str, colours: dict[str, str
             where="post",
             color=colours[fid],
             linewidth=1.6,
-            label=plain(spec.factions[fid].label),
+            label=plain(spec.faction_table(fid).label),
         )
     ax.set_ylabel(SHARE_MEASURES[measure])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

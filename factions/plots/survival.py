@@ -95,7 +95,7 @@ def plot_survival(
     ax = new_axes(ax, (8, 5.5))
     spec = results.scenario
     colours = faction_colours(spec)
-    labels = {fid: plain(spec.factions[fid].label) for fid in spec.faction_ids}
+    labels = {fid: plain(spec.faction_table(fid).label) for fid in spec.faction_ids}
     fitters = kaplan_meier(results, alpha=alpha)
     for fid, kmf in fitters.items():
         kmf.plot_survival_function(
@@ -164,7 +164,7 @@ def plot_end_causes(results: Results, ax: Axes | None = None, *, alpha: float = 
                     color=colours[fid],
                     linestyle=CAUSE_STYLES[cause],
                     linewidth=1.6,
-                    label=f"{plain(spec.factions[fid].label)}: {cause}",
+                    label=f"{plain(spec.faction_table(fid).label)}: {cause}",
                 )
     months_since_start_axis(ax, spec, spec.n_months)
     ax.set_ylabel("share of runs ended by the cause")

@@ -179,7 +179,7 @@ def _timeline_legend(
         Line2D([], [], marker="o", linestyle="none", color=colours[f], ms=7)
         for f in scenario.faction_ids
     ]
-    labels = [plain(scenario.factions[f].label) for f in scenario.faction_ids]
+    labels = [plain(scenario.faction_table(f).label) for f in scenario.faction_ids]
     for share in (0.1, 0.5, 1.0):
         size = np.sqrt(_dot_area(share))
         handles.append(

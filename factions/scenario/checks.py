@@ -52,11 +52,12 @@ def check_span(s: Scenario) -> list[Problem]:
 
 
 def check_references(s: Scenario) -> list[Problem]:
-    """Factions and patrons named anywhere must be declared."""
-    factions, patrons = list(s.factions), list(s.patrons)
+    """Factions and patrons named anywhere must be declared (a faction may also be born of a
+    ``split``)."""
+    factions, patrons = s.faction_ids, list(s.patrons)
     problems = []
     if s.leader.faction not in s.factions:
-        problems.append(_unknown("faction", s.leader.faction, factions, "leader.faction"))
+        problems.append(_unknown("faction", s.leader.faction, list(s.factions), "leader.faction"))
     for fid, faction in s.factions.items():
         if faction.patron is not None and faction.patron not in s.patrons:
             problems.append(_unknown("patron", faction.patron, patrons, f"factions.{fid}.patron"))
@@ -74,12 +75,13 @@ def check_references(s: Scenario) -> list[Problem]:
             known = factions if kind == "faction" else patrons
             if value is not None and value not in known:
                 problems.append(_unknown(kind, value, known, f"events.{key}.{field}"))
+    problems += _check_new_structure(s)
     for i, pattern in enumerate(s.patterns):
         fid = getattr(pattern, "faction", None)
-        if fid is not None and fid not in s.factions:
+        if fid is not None and fid not in factions:
             problems.append(_unknown("faction", fid, factions, f"patterns.{i}.faction"))
         for j, fid in enumerate(getattr(pattern, "order", ())):
-            if fid not in s.factions:
+            if fid not in factions:
                 problems.append(_unknown("faction", fid, factions, f"patterns.{i}.order.{j}"))
     for pair in s.network.across_pairs:
         # Faction ids may contain '-' themselves: accept any split into two different ids.
@@ -105,6 +107,108 @@ def check_references(s: Scenario) -> list[Problem]:
             )
         )
     return problems
+
+
+def _check_new_structure(s: Scenario) -> list[Problem]:
+    """A ``leader_change`` names a faction or a notable as successor; a faction enters
+    (``faction_entry``) at most once, never the leader's faction, with room for its notables; a
+    ``split`` gives birth to a faction not declared nor born twice; no event names a faction
+    before it enters or is born."""
+    factions = s.faction_ids
+    notables = {n.name for f in s.factions.values() for n in f.notables}
+    problems = []
+    entering: dict[str, str] = {}  # faction -> the faction_entry or split that brings it
+    for key, event in s.events.items():
+        successor = getattr(event, "successor", None)
+        if successor is not None and successor not in factions and successor not in notables:
+            known = [*factions, *sorted(notables)]
+            path = f"events.{key}.successor"
+            problems.append(_unknown("faction or notable", successor, known, path))
+        if event.kind == "split" and event.enabled:
+            problems += _check_birth(s, key, event, entering)
+            continue
+        if event.kind != "faction_entry" or not event.enabled or event.faction not in factions:
+            continue
+        if event.faction in s.split_factions:
+            problems.append(
+                Problem(
+                    f"events.{key}.faction",
+                    f"faction '{event.faction}' is born of a split, not declared in [factions]",
+                    event.faction,
+                    hint="only a faction declared in [factions] enters with faction_entry",
+                )
+            )
+            continue
+        path = f"events.{key}.faction"
+        if event.faction in entering:
+            problems.append(
+                Problem(
+                    path,
+                    f"faction '{event.faction}' already enters (event '{entering[event.faction]}')",
+                    event.faction,
+                    hint="a faction enters once: disable or remove one of the two events",
+                )
+            )
+        entering[event.faction] = key
+        if event.faction == s.leader.faction:
+            problems.append(
+                Problem(
+                    path,
+                    "the leader's faction is there from the start: it cannot enter later",
+                    event.faction,
+                    hint="name another faction, or make another faction the leader's",
+                )
+            )
+        listed = len(s.factions[event.faction].notables)
+        if event.cadres is not None and event.cadres < listed:
+            problems.append(
+                Problem(
+                    f"events.{key}.cadres",
+                    f"{event.cadres} cadres but faction '{event.faction}' lists {listed} notables",
+                    event.cadres,
+                    hint="raise `cadres` or omit it (the faction's own `cadres`)",
+                )
+            )
+    for key, event in s.events.items():
+        fid = getattr(event, "faction", None)
+        if fid not in entering or not event.enabled or entering[fid] == key:
+            continue
+        entry = s.events[entering[fid]]
+        if parse_month(event.date) < parse_month(entry.date):
+            problems.append(
+                Problem(
+                    f"events.{key}.date",
+                    f"faction '{fid}' exists only from {entry.date} (event '{entering[fid]}')",
+                    event.date,
+                    hint="date the event after the faction's entry, or enter it earlier",
+                )
+            )
+    return problems
+
+
+def _check_birth(s: Scenario, key: str, event, born: dict[str, str]) -> list[Problem]:
+    """A split's ``new_faction`` is neither declared nor born of another split; record it."""
+    new, path = event.new_faction, f"events.{key}.new_faction"
+    if new in s.factions:
+        return [
+            Problem(
+                path,
+                f"faction '{new}' is declared in [factions]: a split gives birth to a new one",
+                new,
+                hint="name the new faction with an id not used in [factions]",
+            )
+        ]
+    if new in born:
+        return [
+            Problem(
+                path,
+                f"faction '{new}' is already born of the split '{born[new]}'",
+                new,
+                hint="give each split's new faction its own id",
+            )
+        ]
+    born[new] = key
+    return []
 
 
 def check_domains(s: Scenario) -> list[Problem]:
@@ -206,8 +310,11 @@ def check_sizes(s: Scenario) -> list[Problem]:
             )
         )
     total = sum(f.cadres for f in s.factions.values()) + sum(
-        getattr(e, "cadres", 0) for e in s.events.values()
+        e.cadres for e in s.events.values() if e.kind == "merger"
     )
+    for e in s.events.values():  # an entering faction's own count replaces its table's
+        if e.kind == "faction_entry" and e.cadres is not None and e.faction in s.factions:
+            total += e.cadres - s.factions[e.faction].cadres
     for key, event in s.events.items():
         seats = getattr(event, "seats", 0) if event.kind == "congress" else 0
         if seats > total:
@@ -272,8 +379,8 @@ def check_force(s: Scenario) -> list[Problem]:
     """A faction's force after every merger and arms transfer must stay finite and sane:
     transfers compound (200 transfers of x101 overflow a float)."""
     problems = []
-    for fid, faction in s.factions.items():
-        force, path = faction.military, f"factions.{fid}.military"
+    for fid in s.faction_ids:  # a faction born of a split has at most its parent's force
+        force, path = s.faction_table(fid).military, f"factions.{fid}.military"
         for key, event in s.active_events():
             if getattr(event, "faction", None) != fid:
                 continue

@@ -2,9 +2,10 @@
 
 History enters the model only through these dated events: a war, a setback to blame on someone, a
 patron's troops arriving or leaving, a patron's change of policy, an ideological shock, the
-leader's absence, a merger of parties, a transfer of arms, a congress, an expulsion of members, a
-dated change of the mechanisms' values (``set``). None of them says who is purged: that is the
-model's business. Each kind is a pydantic model; the ``kind`` field selects it.
+leader's absence or departure, a merger of parties, a faction's entry or split, a transfer of
+arms, a congress, an expulsion of members, a dated change of the mechanisms' values (``set``).
+None of them says who is purged: that is the model's business. Each kind is a pydantic model;
+the ``kind`` field selects it.
 """
 
 from __future__ import annotations
@@ -33,12 +34,17 @@ __all__ = [
     "ArmyPartyCommittees",
     "Congress",
     "Event",
+    "Expulsion",
+    "FactionEntry",
     "IdeologicalShock",
     "LeaderAbsence",
+    "LeaderChange",
     "Merger",
     "PatronPolicy",
     "PatronPresence",
+    "SetValues",
     "Setback",
+    "Split",
     "War",
 ]
 
@@ -142,6 +148,69 @@ class LeaderAbsence(_Event):
     months: Months
 
 
+class LeaderChange(_Event):
+    """The leader leaves for good (death, incapacity, resignation) and a successor takes over.
+
+    The successor is the most prominent cadre in office of the successor faction (the named
+    cadre when `successor` is a notable's name). Without `successor` the model picks the
+    strongest faction (by power) of the ruling coalition, or the strongest standing faction
+    when no coalition stands; so it does when the faction named has no cadre left in office.
+    """
+
+    kind: Literal["leader_change"]
+    reason: Literal["death", "incapacity", "resignation"] = Field(
+        description="Why the leader leaves: 'death', 'incapacity' or 'resignation'."
+    )
+    successor: str | None = Field(
+        None,
+        min_length=1,
+        max_length=80,
+        description=(
+            "A faction id (its most prominent cadre in office succeeds) or a notable's name "
+            "(that cadre succeeds, leading its faction). Omitted: the strongest faction of the "
+            "ruling coalition provides the successor."
+        ),
+    )
+
+
+class FactionEntry(_Event):
+    """A faction declared in `[factions]` enters the party at `date` with its table's values
+    (cadres, loyalty, military, members' share); until then it has no cadres, members, seats or
+    power and is not standing."""
+
+    kind: Literal["faction_entry"]
+    faction: Identifier = Field(description="Id of the faction (declared in [factions]).")
+    cadres: Annotated[int, Field(ge=1, le=MAX_CADRES_PER_FACTION)] | None = Field(
+        None, description="Cadres entering; omitted: the faction's `cadres`."
+    )
+
+
+class Split(_Event):
+    """A faction divides in two at `date`: a share of its cadres in office, with the same share
+    of its seats, armed force, members and offices (`portfolio`), forms `new_faction`.
+
+    The new faction is not declared in `[factions]`: the scenario allocates it from the start
+    (:attr:`~factions.scenario.schema.Scenario.faction_ids` lists it after the declared ones),
+    with the table of the faction it splits from and no cadres, not standing until the split.
+    The model's per-faction arrays are sized once, when the model is built, so a faction that
+    appears at a date needs its slot from the start; declaring it implicitly here keeps every
+    table of the results (one row per faction) the same shape in every month and run.
+    """
+
+    kind: Literal["split"]
+    faction: Identifier = Field(description="Id of the faction that divides.")
+    new_faction: Identifier = Field(
+        description="Id of the faction it gives birth to (not declared in [factions])."
+    )
+    share: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)] = Field(
+        description="Share of the faction's cadres in office (and seats, force, members) moved."
+    )
+    loyalty: Probability | None = Field(
+        None,
+        description="Mean loyalty of the new faction's cadres after the split; omitted: their own.",
+    )
+
+
 class Merger(_Event):
     """Another party (or a returning group) joins a faction: cadres, members and seats."""
 
@@ -235,7 +304,10 @@ Event = Annotated[
     | Congress
     | ArmyPartyCommittees
     | Expulsion
-    | SetValues,
+    | SetValues
+    | LeaderChange
+    | FactionEntry
+    | Split,
     Field(discriminator="kind"),
 ]
 
@@ -255,6 +327,9 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         ArmyPartyCommittees,
         Expulsion,
         SetValues,
+        LeaderChange,
+        FactionEntry,
+        Split,
     )
 }
 

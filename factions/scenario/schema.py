@@ -235,7 +235,29 @@ class Scenario(_Strict):
 
     @property
     def faction_ids(self) -> list[str]:
-        return list(self.factions)
+        """The declared factions, then those born of a ``split`` event (in the order of the
+        enabled events): every faction the model has a slot for."""
+        return list(self.factions) + list(self.split_factions)
+
+    @cached_property
+    def split_factions(self) -> dict[str, Faction]:
+        """Each faction born of an enabled ``split`` -> its table: the table of the faction it
+        splits from, under its own id as label, with no members' share nor offices (they come
+        with the split). Factions of unknown parents are left out (the checks report them)."""
+        born: dict[str, Faction] = {}
+        for _, event in self.active_events():
+            if event.kind != "split" or event.new_faction in self.factions:
+                continue
+            parent = self.factions.get(event.faction) or born.get(event.faction)
+            if parent is not None:
+                born[event.new_faction] = parent.model_copy(
+                    update={"label": event.new_faction, "members": 0.0, "portfolio": {}}
+                )
+        return born
+
+    def faction_table(self, fid: str) -> Faction:
+        """The table of faction ``fid``: declared, or that of a faction born of a split."""
+        return self.factions[fid] if fid in self.factions else self.split_factions[fid]
 
     def active_events(self) -> list[tuple[str, Event]]:
         """Enabled events sorted by date, then by key (a stable, documented order)."""
