@@ -62,7 +62,7 @@ def test_sliders_cover_factions_patrons_and_mechanisms():
 def test_every_slider_position_is_a_valid_scenario_value():
     """A slider's ends pass the scenario schema, and its value lies on its grid (a browser
     slider snaps an off-grid value and reports it as a change, resetting the run unasked)."""
-    for source in ("korea-1945", "ussr-1923"):
+    for source in ("korea-1945", "ussr-1923", "ccp-1959"):
         for p in parameters(load_scenario(source)):
             for end in (p.low, p.high):
                 resolve(source, {p.path: end})  # raises if the schema refuses it

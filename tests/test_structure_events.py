@@ -287,7 +287,14 @@ class TestSchema:
 
     @pytest.mark.parametrize(
         "name",
-        ["korea-1945", "ussr-1923", "korea-no-war", "korea-no-1956-opening", "korea-soviets-stay"],
+        [
+            "korea-1945",
+            "ussr-1923",
+            "ccp-1959",
+            "korea-no-war",
+            "korea-no-1956-opening",
+            "korea-soviets-stay",
+        ],
     )
     def test_no_shipped_event_names_target_factions(self, name):
         for key, event in load_scenario(name).events.items():
