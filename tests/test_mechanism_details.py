@@ -1,0 +1,276 @@
+"""Exact checks of details of the mechanisms that the tests of ``tests/test_mechanisms.py`` leave
+open: which faction, cadre and text an event records, which factions an action reaches, and the
+edges of the rules (a value exactly at a cut-off, a hazard of exactly zero).
+
+Each test here was written to kill a mutant that survived mutation testing (docs/testing.md,
+``tools/mutation.py``): a small change to the rule that no other test noticed. The tests drive the
+mechanism functions directly on the freshly built ``tests/data/tiny.toml`` model, like
+``tests/test_mechanisms.py``, whose helpers they use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from test_mechanisms import (
+    CLIENTS,
+    CORE,
+    LOCALS,
+    challenge_ready,
+    events,
+    make,
+    members_of,
+)
+
+from factions.mechanisms import (
+    challenge,
+    coalition,
+    cooptation,
+    elimination,
+    patrons,
+    purge,
+    rehabilitation,
+)
+from factions.state import NOT_YET, EndCause, Status
+
+# --------------------------------------------------------------------------- elimination
+
+
+def test_cause_of_end_counts_only_the_factions_own_cadres_who_have_entered():
+    """Locals: five exiled, one absorbed (the rest, and the ten not yet entered, standing);
+    clients: twenty arrested. The locals' cause is exile: the clients' arrests, and the locals
+    still in office or not yet in the party, do not count."""
+    model = make()
+    c = model.cadres
+    locals_ = members_of(model, LOCALS)
+    model.set_status(locals_[:5], Status.EXILED)
+    c.move(locals_[5:6], CORE)
+    model.set_status(members_of(model, CLIENTS)[:20], Status.ARRESTED)
+    assert ((c.origin == LOCALS) & (c.entered == NOT_YET)).sum() == 10
+    assert elimination.cause_of_end(model, LOCALS) == EndCause.EXILED
+    assert elimination.cause_of_end(model, CLIENTS) == EndCause.PURGED
+
+
+def test_an_elimination_records_the_cadres_and_whole_seats_left_and_the_cause():
+    model = make({"elimination.max_active_cadres": 3, "elimination.max_seats": 0})
+    pool = members_of(model, LOCALS)
+    model.set_status(pool[:-3], Status.ARRESTED)
+    model.cadres.seat[pool[-3:]] = False
+    elimination.check(model)
+    assert events(model, "elimination") == [
+        (model.month, "elimination", LOCALS, -1, "3 cadres, 0 seats left; purged")
+    ]
+
+
+# --------------------------------------------------------------------------- co-optation
+
+
+def test_switch_chances_with_exactly_one_candidate_and_with_none():
+    model = make(
+        {
+            "mechanisms.cooptation.rate": 0.5,
+            "mechanisms.cooptation.threshold": 0.5,
+            "mechanisms.cooptation.bandwagon": 0.0,
+        }
+    )
+    c = model.cadres
+    rivals = np.concatenate([members_of(model, CLIENTS), members_of(model, LOCALS)])
+    c.loyalty[rivals] = 0.0
+    candidates, chance = cooptation.switch_chances(model)
+    assert candidates.tolist() == [] and chance.shape == (0,)
+    c.loyalty[rivals[3]] = 0.9
+    candidates, chance = cooptation.switch_chances(model)
+    assert candidates.tolist() == [rivals[3]]
+    np.testing.assert_allclose(chance, [0.5 * 0.4 / 0.5])
+
+
+# --------------------------------------------------------------------------- coalition
+
+
+def test_preemption_strikes_the_strongest_rival_of_the_unconstrained_coalition_at_alpha():
+    """Four factions, the leader 0. At alpha 0.5 the unconstrained ruling coalition is {1, 2, 3}
+    (strongest rival 2); at alpha 0.7 it is {0, 1, 3}, whose strongest rival 1 is not the one of
+    highest index."""
+    names = {"0": 0.485, "1": 0.182, "2": 0.184, "3": 0.148}
+    eligible = [0, 1, 2, 3]
+    assert coalition._preempt(names, 0.5, 0, eligible) == [0, 1, 3]
+    assert coalition._preempt(names, 0.7, 0, eligible) == [0, 2, 3]
+
+
+# --------------------------------------------------------------------------- challenge
+
+
+def test_a_successful_challenge_records_who_took_over_and_hands_power_to_the_challengers():
+    model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.99)
+    c = model.cadres
+    pool = members_of(model, LOCALS)
+    c.prominence[pool] = np.linspace(0.1, 0.5, len(pool))  # the most prominent is the last
+    model.factions.enemy[CLIENTS] = True  # threatened too: the clients join the locals
+    challenge.attempt(model)
+    new = int(pool[-1])
+    assert events(model, "challenge_success") == [
+        (model.month, "challenge_success", LOCALS, new, "clients+locals: leader deposed")
+    ]
+    assert model.leader.cadre == new
+    # the victors rule alone, nobody's enemies, until the coalition is recomputed
+    assert model.in_coalition.tolist() == [False, True, True]
+    assert model.factions.enemy.tolist() == [False, False, False]
+
+
+def test_a_failed_challenge_records_the_leading_challenger_and_who_was_crushed():
+    model = challenge_ready({"mechanisms.challenge.decisiveness": 20.0}, side_power=0.01)
+    challenge.attempt(model)
+    assert events(model, "challenge_failed") == [
+        (model.month, "challenge_failed", LOCALS, -1, "locals crushed")
+    ]
+
+
+# --------------------------------------------------------------------------- patrons
+
+INTERVENE: dict[str, Any] = {
+    "patrons.big.presence": 1.0,
+    "patrons.big.willingness": 1.0,
+    "mechanisms.patrons.intervention_rate": 1.0,
+    "mechanisms.patrons.restore_share": 0.5,
+    "mechanisms.patrons.cooldown": 10,
+    "mechanisms.patrons.halt_months": 6,
+}
+SMALL_FOR_LOCALS: dict[str, Any] = {
+    "patrons.small.label": "Small Power",
+    "patrons.small.presence": 1.0,
+    "patrons.small.willingness": 1.0,
+    "factions.locals.patron": "small",
+    "factions.locals.patron_affinity": 1.0,
+}
+
+
+def attacked(model) -> np.ndarray:
+    return model.factions.under_campaign(model.month) & model.factions.standing
+
+
+def campaign_with_arrests(model, faction: int, n: int = 4) -> np.ndarray:
+    model.factions.start_campaign(faction, model.month + 12)
+    pool = members_of(model, faction)[:n]
+    purge.arrest(model, pool, "test")
+    return pool
+
+
+def test_intervention_hazard_is_minus_one_exactly_for_a_patron_without_a_client_under_campaign():
+    """Hazard ``0.5 * 0.8 * 0.5 * affinity``: -1 (not ``-0.2``) without a client under campaign,
+    even when another faction (the locals, without a patron) is under campaign, and exactly 0 for
+    a client under campaign whose affinity is 0."""
+    model = make(
+        {
+            "mechanisms.patrons.intervention_rate": 0.5,
+            "patrons.big.willingness": 0.8,
+            "patrons.big.presence": 0.5,
+        }
+    )
+    assert patrons.intervention_hazard(model, attacked(model)).tolist() == [-1.0]
+    model.factions.start_campaign(LOCALS, model.month + 12)
+    assert patrons.intervention_hazard(model, attacked(model)).tolist() == [-1.0]
+    model.factions.start_campaign(CLIENTS, model.month + 12)
+    np.testing.assert_allclose(patrons.intervention_hazard(model, attacked(model)), [0.2])
+    model.factions.patron_affinity[CLIENTS] = 0.0
+    assert patrons.intervention_hazard(model, attacked(model)).tolist() == [0.0]
+
+
+def test_candidates_are_the_patrons_with_a_hazard_of_zero_or_more():
+    model = make()
+    assert patrons.candidates(model, np.array([0.0])) == [0]
+    assert patrons.candidates(model, np.array([0.5])) == [0]
+    assert patrons.candidates(model, np.array([-1.0])) == []
+
+
+def test_an_intervention_reaches_only_the_patrons_own_clients_and_cools_only_it_down():
+    """Big intervenes for the clients; the locals (small's client, small unwilling) stay under
+    campaign and small may still intervene."""
+    model = make(INTERVENE | SMALL_FOR_LOCALS | {"patrons.small.willingness": 0.0})
+    campaign_with_arrests(model, CLIENTS)
+    campaign_with_arrests(model, LOCALS)
+    halted = model.factions.halted_until.copy()
+    patrons.intervene(model)
+    assert [e[2] for e in events(model, "intervention")] == [CLIENTS]
+    assert model.factions.halted_until[CLIENTS] == model.month + 6
+    assert model.factions.halted_until[LOCALS] == halted[LOCALS]
+    assert model.factions.under_campaign(model.month)[LOCALS]
+    small = model.patron_ids.index("small")
+    assert model.patrons.next_intervention[small] <= model.month
+    assert model.patrons.next_intervention[1 - small] == model.month + 10
+
+
+def test_an_intervention_records_the_patron_the_count_and_each_restored_cadre():
+    model = make(INTERVENE)
+    pool = campaign_with_arrests(model, CLIENTS)
+    patrons.intervene(model)
+    restored = pool[model.cadres.status[pool] == Status.REHABILITATED]
+    assert len(restored) == 2
+    month = model.month
+    assert events(model, "intervention") == [
+        (month, "intervention", CLIENTS, -1, "big halts the purge; 2 restored")
+    ]
+    assert sorted(events(model, "rehabilitation")) == [
+        (month, "rehabilitation", CLIENTS, int(i), "restored by big") for i in sorted(restored)
+    ]
+
+
+def test_a_joint_intervention_names_every_partner():
+    """Three patrons, each with a client under campaign and a hazard of 1: all act, jointly."""
+    third = {
+        "patrons.third.label": "Third Power",
+        "patrons.third.presence": 1.0,
+        "patrons.third.willingness": 1.0,
+        "factions.core.patron": "third",
+        "factions.core.patron_affinity": 1.0,
+    }
+    model = make(INTERVENE | SMALL_FOR_LOCALS | third)
+    for f in (CORE, CLIENTS, LOCALS):
+        campaign_with_arrests(model, f)
+    patrons.intervene(model)
+    details = {e[2]: e[4] for e in events(model, "intervention")}
+    assert details[CLIENTS] == "big halts the purge; 2 restored (joint, with small, third)"
+    assert details[LOCALS] == "small halts the purge; 2 restored (joint, with big, third)"
+    assert details[CORE] == "third halts the purge; 2 restored (joint, with big, small)"
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def test_a_patron_exactly_at_the_exile_presence_takes_exiles():
+    model = make({"mechanisms.purge.execution": 0.2, "mechanisms.purge.exile": 0.5})
+    model.patrons.presence[:] = purge.EXILE_PRESENCE
+    draw = np.array([0.1, 0.3, 0.69, 0.8])
+    out = purge.verdicts(model, draw, np.full(4, CLIENTS))
+    assert out.dtype == np.int8
+    assert out.tolist() == [Status.EXECUTED, Status.EXILED, Status.EXILED, Status.DEMOTED]
+    model.patrons.presence[:] = np.nextafter(purge.EXILE_PRESENCE, 0.0)
+    out = purge.verdicts(model, draw, np.full(4, CLIENTS))
+    assert out.tolist() == [Status.EXECUTED, Status.DEMOTED, Status.DEMOTED, Status.DEMOTED]
+
+
+@pytest.mark.parametrize("size", [purge.SHOW_TRIAL_SIZE - 1, purge.SHOW_TRIAL_SIZE])
+def test_a_show_trial_from_exactly_its_size_records_the_accused_and_the_executed(size):
+    model = make()
+    ex, de = int(Status.EXECUTED), int(Status.DEMOTED)
+    decided = [(100 + k, LOCALS, ex if k < 1 else de) for k in range(size)]
+    decided += [(200, CLIENTS, ex), (201, CLIENTS, ex)]  # too few for a trial; not counted
+    purge._log_show_trials(model, decided)
+    expected = [(model.month, "show_trial", LOCALS, -1, f"{size} accused, 1 executed")]
+    assert events(model, "show_trial") == (expected if size >= purge.SHOW_TRIAL_SIZE else [])
+
+
+# --------------------------------------------------------------------------- rehabilitation
+
+
+def test_a_single_purged_cadre_returns_and_is_recorded():
+    model = make({"mechanisms.rehabilitation.rate": 1.0})
+    cadre = int(members_of(model, LOCALS)[0])
+    purge.arrest(model, np.array([cadre]), "test")
+    model.set_status(np.array([cadre]), Status.DEMOTED)
+    rehabilitation.rehabilitate(model)
+    assert model.cadres.status[cadre] == Status.REHABILITATED
+    assert events(model, "rehabilitation") == [
+        (model.month, "rehabilitation", LOCALS, cadre, "returned to office")
+    ]
