@@ -34,6 +34,7 @@ from factions.mechanisms import (
     rehabilitation,
 )
 from factions.state import NOT_YET, EndCause, Status
+from factions.theory.aes import ruling_coalition
 
 # --------------------------------------------------------------------------- elimination
 
@@ -86,6 +87,21 @@ def test_switch_chances_with_exactly_one_candidate_and_with_none():
     np.testing.assert_allclose(chance, [0.5 * 0.4 / 0.5])
 
 
+def test_a_single_candidate_switches_and_is_recorded():
+    model = make({"mechanisms.cooptation.rate": 1.0, "mechanisms.cooptation.threshold": 0.5})
+    c = model.cadres
+    rivals = np.concatenate([members_of(model, CLIENTS), members_of(model, LOCALS)])
+    c.loyalty[rivals] = 0.0
+    cadre = int(rivals[3])
+    c.loyalty[cadre] = 1.0  # chance rate * 1 * (1 - bandwagon + bandwagon * threat) = 1
+    model.factions.in_coalition[:] = False  # every rival a target: threat 1
+    cooptation.coopt(model)
+    assert c.faction[cadre] == CORE
+    assert events(model, "cooptation") == [
+        (model.month, "cooptation", CLIENTS, cadre, "joins the leader's camp")
+    ]
+
+
 # --------------------------------------------------------------------------- coalition
 
 
@@ -97,6 +113,51 @@ def test_preemption_strikes_the_strongest_rival_of_the_unconstrained_coalition_a
     eligible = [0, 1, 2, 3]
     assert coalition._preempt(names, 0.5, 0, eligible) == [0, 1, 3]
     assert coalition._preempt(names, 0.7, 0, eligible) == [0, 2, 3]
+
+
+def test_the_coalition_uses_alpha_and_records_its_members():
+    """Powers (0.67, 0.02, 0.31): at alpha 0.5 the leader's faction rules alone; at 0.7 it
+    needs the locals."""
+    model = make({"mechanisms.coalition.alpha": 0.7})
+    model.power = np.array([0.67, 0.02, 0.31])
+    coalition.update_coalition(model)
+    assert model.in_coalition.tolist() == [True, False, True]
+    assert events(model, "coalition")[-1] == (
+        model.month,
+        "coalition",
+        -1,
+        -1,
+        "ruling coalition: core+locals",
+    )
+
+
+def test_enemies_are_not_players_and_without_preemption_the_others_rule_together():
+    """Powers (0.27, 0.33, 0.39), the clients an enemy: among the core and the locals no
+    self-enforcing coalition holds the leader's faction. Without pre-emption both rule (not the
+    enemy); with it, the leader strikes the locals."""
+    for preempt, expected in ((False, [True, False, True]), (True, [True, False, False])):
+        model = make({"mechanisms.coalition.preempt": preempt})
+        model.factions.enemy[CLIENTS] = True
+        model.power = np.array([0.27, 0.33, 0.39])
+        coalition.update_coalition(model)
+        assert model.in_coalition.tolist() == expected, preempt
+
+
+def test_an_unconstrained_leader_may_be_left_out_and_an_enemy_leader_is_no_player():
+    """Powers (0.27, 0.33, 0.39), the clients an enemy: between the core and the locals, the
+    unconstrained ruling coalition is the locals alone."""
+    model = make({"mechanisms.coalition.leader_constrained": False})
+    model.factions.enemy[CLIENTS] = True
+    model.power = np.array([0.27, 0.33, 0.39])
+    coalition.update_coalition(model)
+    assert ruling_coalition({"core": 0.27, "locals": 0.39}, 0.5) == {"locals"}
+    assert model.in_coalition.tolist() == [False, False, True]
+    # the leader's own faction out of the game (an enemy): no constraint to impose
+    model = make()
+    model.factions.enemy[CORE] = True
+    model.power = np.array([0.27, 0.33, 0.39])
+    coalition.update_coalition(model)
+    assert not model.in_coalition[CORE]
 
 
 # --------------------------------------------------------------------------- challenge
