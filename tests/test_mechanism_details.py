@@ -22,6 +22,7 @@ from test_mechanisms import (
     events,
     make,
     members_of,
+    quiet_loyalty,
 )
 
 from factions.mechanisms import (
@@ -29,7 +30,9 @@ from factions.mechanisms import (
     coalition,
     cooptation,
     elimination,
+    loyalty,
     patrons,
+    power,
     purge,
     rehabilitation,
 )
@@ -335,3 +338,70 @@ def test_a_single_purged_cadre_returns_and_is_recorded():
     assert events(model, "rehabilitation") == [
         (model.month, "rehabilitation", LOCALS, cadre, "returned to office")
     ]
+
+
+# --------------------------------------------------------------------------- loyalty
+
+
+def test_noise_adds_exactly_its_scaled_normal_shock_and_draws_nothing_when_zero():
+    model = make(quiet_loyalty(noise=0.1))
+    c = model.cadres
+    inside = c.in_office()
+    before = c.loyalty.copy()
+    shocks = np.random.Generator(type(model.rng.bit_generator)())  # a copy of the stream
+    shocks.bit_generator.state = model.rng.bit_generator.state
+    z = shocks.standard_normal(c.n)
+    loyalty.update_cadres(model)
+    expected = np.clip(before + 0.1 * z, 0.0, 1.0)
+    np.testing.assert_allclose(c.loyalty[inside], expected[inside], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(c.loyalty[~inside], before[~inside])
+    model = make(quiet_loyalty())
+    state = model.rng.bit_generator.state
+    loyalty.update_cadres(model)
+    assert model.rng.bit_generator.state == state
+
+
+def test_an_ideological_shock_spares_the_cadres_out_of_office():
+    model = make()
+    c = model.cadres
+    gone = members_of(model, LOCALS)[:3]
+    purge.arrest(model, gone, "test")
+    before = c.loyalty.copy()
+    loyalty.ideological_shock(model, np.array([0.0, 0.0, 0.5]))
+    np.testing.assert_array_equal(c.loyalty[gone], before[gone])
+    stay = members_of(model, LOCALS)
+    np.testing.assert_allclose(c.loyalty[stay], 0.5 * before[stay])
+
+
+# --------------------------------------------------------------------------- power
+
+
+def test_a_vacated_seat_goes_to_the_most_loyal_times_prominent_of_the_leaders_faction():
+    model = make()
+    c = model.cadres
+    seated = np.flatnonzero(c.seat & c.in_office() & (c.faction == CLIENTS))[:1]
+    heirs = np.flatnonzero(c.in_office() & ~c.seat & (c.faction == CORE))
+    c.loyalty[heirs] = 0.5
+    c.prominence[heirs] = np.linspace(0.2, 0.4, len(heirs))
+    best = heirs[-1]
+    c.prominence[best] = 0.3  # loyalty 1 * 0.3 beats 0.5 * 0.4
+    c.loyalty[best] = 1.0
+    model.set_status(seated, Status.ARRESTED)
+    power.transfer_offices(model, seated)
+    assert c.seat[best] and c.seat[heirs].sum() == 1
+
+
+def test_vacated_seats_go_to_the_first_of_equal_heirs():
+    """Heirs of alternating scores: the three seats go to the first three of the higher score
+    in index order (a stable sort; numpy's default sort would take a later one)."""
+    model = make()
+    c = model.cadres
+    model.factions.in_coalition[:] = [True, False, False]
+    seated = np.flatnonzero(c.seat & c.in_office() & (c.faction == CLIENTS))[:3]
+    heirs = np.flatnonzero(c.in_office() & ~c.seat & (c.faction == CORE))
+    assert len(heirs) > 16  # more than numpy sorts by insertion
+    c.loyalty[heirs] = 1.0
+    c.prominence[heirs] = np.where(np.arange(len(heirs)) % 2 == 0, 0.5, 0.25)
+    model.set_status(seated, Status.ARRESTED)
+    power.transfer_offices(model, seated)
+    assert np.flatnonzero(c.seat[heirs]).tolist() == [0, 2, 4]
