@@ -34,6 +34,7 @@ from factions.mechanisms import (
     patrons,
     power,
     purge,
+    rank_and_file,
     rehabilitation,
 )
 from factions.state import NOT_YET, EndCause, Status
@@ -348,9 +349,7 @@ def test_noise_adds_exactly_its_scaled_normal_shock_and_draws_nothing_when_zero(
     c = model.cadres
     inside = c.in_office()
     before = c.loyalty.copy()
-    shocks = np.random.Generator(type(model.rng.bit_generator)())  # a copy of the stream
-    shocks.bit_generator.state = model.rng.bit_generator.state
-    z = shocks.standard_normal(c.n)
+    z = copy_of_stream(model.rng).standard_normal(c.n)
     loyalty.update_cadres(model)
     expected = np.clip(before + 0.1 * z, 0.0, 1.0)
     np.testing.assert_allclose(c.loyalty[inside], expected[inside], rtol=0, atol=1e-12)
@@ -405,3 +404,54 @@ def test_vacated_seats_go_to_the_first_of_equal_heirs():
     model.set_status(seated, Status.ARRESTED)
     power.transfer_offices(model, seated)
     assert np.flatnonzero(c.seat[heirs]).tolist() == [0, 2, 4]
+
+
+# --------------------------------------------------------------------------- rank and file
+
+
+def test_expulsion_chances_are_proportional_to_disloyalty_with_its_floor():
+    disloyalty = np.array([0.0, 0.1, 0.2, 0.3], dtype=np.float32)
+    d = disloyalty.astype(float) + rank_and_file.DISLOYALTY_FLOOR
+    chances = rank_and_file.expulsion_chances(disloyalty, 0.25)
+    np.testing.assert_allclose(chances, d / d.sum(), rtol=1e-12)  # mean 0.25, none capped
+
+
+def test_expulsion_chances_cap_the_most_disloyal_and_share_the_rest_equally():
+    chances = rank_and_file.expulsion_chances(np.array([1.0, 0.0, 0.0, 0.0]), 0.5)
+    np.testing.assert_allclose(chances, [1.0, 1 / 3, 1 / 3, 1 / 3], rtol=1e-9)
+
+
+def copy_of_stream(rng: np.random.Generator) -> np.random.Generator:
+    twin = np.random.Generator(type(rng.bit_generator)())
+    twin.bit_generator.state = rng.bit_generator.state
+    return twin
+
+
+def test_expel_draws_each_member_against_its_chance_from_disloyalty():
+    model = make({"membership.initial": 100_000})
+    m = model.members
+    target = np.flatnonzero(m.alive & (m.leaning == LOCALS))
+    m.loyalty[target] = np.linspace(0.0, 0.9, len(target))
+    chance = rank_and_file.expulsion_chances(1.0 - m.loyalty[target], 0.3)
+    out = copy_of_stream(model.rng).random(len(target)) < chance
+    assert rank_and_file.expel(model, LOCALS, 0.3) == out.sum()
+    np.testing.assert_array_equal(~m.alive[target], out)
+
+
+def test_expel_without_a_faction_reaches_every_member_and_an_empty_pool_expels_nobody():
+    model = make()
+    m = model.members
+    alive = int(m.alive.sum())
+    assert rank_and_file.expel(model, None, 1.0) == alive
+    assert not m.alive.any()
+    assert rank_and_file.expel(model, LOCALS, 0.5) == 0
+
+
+def test_an_expulsion_wave_records_the_members_expelled():
+    model = make({"mechanisms.rank_and_file.wave_share": 1.0})
+    m = model.members
+    entries = int((m.alive & (m.leaning == LOCALS)).sum())
+    rank_and_file.expulsion_wave(model, LOCALS)
+    assert events(model, "expulsion_wave") == [
+        (model.month, "expulsion_wave", LOCALS, -1, f"{entries * m.scale} members expelled")
+    ]
