@@ -23,6 +23,7 @@ from test_mechanisms import (
     make,
     members_of,
     quiet_loyalty,
+    tied,
 )
 
 from factions.mechanisms import (
@@ -358,6 +359,19 @@ def test_noise_adds_exactly_its_scaled_normal_shock_and_draws_nothing_when_zero(
     state = model.rng.bit_generator.state
     loyalty.update_cadres(model)
     assert model.rng.bit_generator.state == state
+
+
+def test_the_arrest_of_a_single_cadre_costs_its_ties_loyalty():
+    model = make({"mechanisms.loyalty.fear": 0.5})
+    c = model.cadres
+    one = members_of(model, LOCALS)[:1]
+    near = tied(model, one)
+    near[one] = False
+    assert near.any()
+    before = c.loyalty.copy()
+    purge.arrest(model, one, "test")
+    assert (c.loyalty[near] < before[near]).all()
+    np.testing.assert_array_equal(c.loyalty[~near], before[~near])
 
 
 def test_an_ideological_shock_spares_the_cadres_out_of_office():
