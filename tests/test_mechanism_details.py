@@ -193,6 +193,53 @@ def test_a_failed_challenge_records_the_leading_challenger_and_who_was_crushed()
     ]
 
 
+def test_a_failed_challenge_sends_the_first_least_loyal_abroad_and_records_each_flight():
+    """Locals of alternating loyalty 0 and 0.2 (disloyal on average), flight share 0.1 of 35:
+    the three first of loyalty 0 flee (a stable sort; numpy's default would take a later one)."""
+    model = challenge_ready(
+        {"mechanisms.challenge.decisiveness": 20.0, "mechanisms.challenge.flight": 0.1},
+        side_power=0.01,
+    )
+    c = model.cadres
+    pool = members_of(model, LOCALS)
+    assert len(pool) > 16
+    c.loyalty[pool] = np.where(np.arange(len(pool)) % 2 == 0, 0.0, 0.2)
+    challenge.attempt(model)
+    fled = pool[[0, 2, 4]]
+    assert (c.status[fled] == Status.EXILED).all()
+    assert events(model, "flight") == [
+        (model.month, "flight", LOCALS, int(i), "fled abroad") for i in fled
+    ]
+
+
+def test_contest_odds_of_a_side_without_power_are_zero():
+    assert challenge.contest_odds(0.0, 0.0, 2.0) == 0.0
+    assert challenge.contest_odds(0.0, 1.0, 0.0) == 0.0
+
+
+def test_tie_closeness_with_one_cadre_in_office_and_with_none():
+    model = make()
+    c = model.cadres
+    pool = members_of(model, LOCALS)
+    one = pool[
+        np.argmax([tied(model, np.array([i]))[members_of(model, CLIENTS)].sum() for i in pool])
+    ]
+    model.set_status(np.setdiff1d(pool, [one]), Status.ARRESTED)
+    ties = model.ties
+    office = c.in_office()
+    cross = ((ties.src == one) & (c.faction[ties.dst] == CLIENTS) & office[ties.dst]) | (
+        (ties.dst == one) & (c.faction[ties.src] == CLIENTS) & office[ties.src]
+    )
+    weight = ties.weight[cross].sum() / 2  # each undirected tie is listed both ways
+    assert weight > 0
+    closeness = challenge.tie_closeness(model)
+    assert closeness[CLIENTS, LOCALS] == pytest.approx(weight)  # per member of the smaller: 1
+    model.set_status(np.array([one]), Status.ARRESTED)
+    closeness = challenge.tie_closeness(model)
+    assert closeness[LOCALS].tolist() == [0.0, 0.0, 0.0]
+    assert closeness[:, LOCALS].tolist() == [0.0, 0.0, 0.0]
+
+
 # --------------------------------------------------------------------------- patrons
 
 INTERVENE: dict[str, Any] = {
