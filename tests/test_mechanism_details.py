@@ -212,6 +212,29 @@ def test_a_failed_challenge_sends_the_first_least_loyal_abroad_and_records_each_
     ]
 
 
+def test_the_least_loyal_of_the_factions_that_fire_leads_and_only_challengers_cool_down():
+    model = challenge_ready(challengers=(CLIENTS, LOCALS))
+    c = model.cadres
+    c.loyalty[members_of(model, CLIENTS)] = 0.2  # both fire (hazard 1); the locals lead
+    cooldown = model.factions.challenge_cooldown.copy()
+    challenge.attempt(model)
+    assert [e[2] for e in events(model, "challenge")] == [LOCALS]
+    assert model.factions.challenge_cooldown[CORE] == cooldown[CORE]
+    assert (model.factions.challenge_cooldown[[CLIENTS, LOCALS]] > model.month).all()
+
+
+def test_the_odds_count_against_the_challengers_only_the_coalition():
+    """Powers (0.6, 0.1, 0.3): the locals challenge alone (the clients, out of the coalition, are
+    no allies); the leader's camp is the core only: odds 0.3 / 0.9."""
+    model = challenge_ready(
+        {"mechanisms.challenge.ally_tie_threshold": 100.0, "mechanisms.challenge.decisiveness": 1.0}
+    )
+    model.factions.in_coalition[:] = [True, False, False]
+    model.power = np.array([0.6, 0.1, 0.3])
+    challenge.attempt(model)
+    assert events(model, "challenge")[0][4] == "by locals; odds 0.33"
+
+
 def test_contest_odds_of_a_side_without_power_are_zero():
     assert challenge.contest_odds(0.0, 0.0, 2.0) == 0.0
     assert challenge.contest_odds(0.0, 1.0, 0.0) == 0.0
