@@ -1,13 +1,15 @@
 """Mutation testing of the model's rules with mutmut: run it, report the score.
 
     .venv/bin/pip install -e ".[mutation]"
-    .venv/bin/python tools/mutation.py     # every configured module, the default suite
+    .venv/bin/python tools/mutation.py     # every configured module, the model tests
     .venv/bin/python tools/mutation.py factions/mechanisms/congress.py \\
         --tests tests/test_mechanisms.py tests/test_terms.py --max-minutes 30
 
 mutmut (configured in ``[tool.mutmut]`` of pyproject.toml) plants one small bug at a time in
 ``factions/mechanisms/``, ``factions/theory/`` and ``factions/model.py`` and runs the tests that
-reach the mutated function; a mutant *survives* when they all still pass. The run happens in a
+reach the mutated function; a mutant *survives* when they all still pass. The tests are those of
+the default suite less the plot, command-line and dashboard tests (``--tests`` to choose), so that
+no mutant counts as killed by a test of how results are drawn or printed. The run happens in a
 copy of the tracked files under ``build/mutation/`` (the repository itself is never touched), so
 that a restricted test selection (``--tests``) changes only the copy's configuration; the copy
 stays for ``cd build/mutation && mutmut show NAME``.
@@ -36,6 +38,14 @@ WORK = ROOT / "build" / "mutation"
 EQUIVALENT = Path(__file__).with_name("equivalent_mutants.txt")
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}
 RESULT = re.compile(r"^\s*(\S+__mutmut_\d+): (.+?)\s*$")
+NOT_MODEL_TESTS = re.compile(r"plot|cli|dashboard|docs|render")  # test files left out by default
+
+
+def model_tests() -> list[str]:
+    """The default selection: every test file but those of plots, the CLI, the dashboard, the
+    documentation and the rendering of summaries."""
+    files = sorted((ROOT / "tests").glob("test_*.py"))
+    return [f"tests/{f.name}" for f in files if not NOT_MODEL_TESTS.search(f.name)]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,7 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "modules", nargs="*", help="source files to mutate (default: all configured)"
     )
-    parser.add_argument("--tests", nargs="+", default=[], help="test files to run (default: suite)")
+    parser.add_argument(
+        "--tests", nargs="+", default=None, help="test files to run (default: model tests)"
+    )
     parser.add_argument("--max-minutes", type=float, default=None, help="wall-time cap of the run")
     parser.add_argument("--max-children", type=int, default=1, help="mutants run in parallel")
     return parser.parse_args(argv)
@@ -132,7 +144,7 @@ def report(status: dict[str, str]) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     prefixes = [mutant_prefix(m) for m in args.modules]
-    prepare(args.tests)
+    prepare(model_tests() if args.tests is None else args.tests)
     finished = run_mutmut([f"{p}*" for p in prefixes], args.max_children, args.max_minutes)
     report(results(prefixes))
     if not finished:
