@@ -191,8 +191,14 @@ def test_faster_purge_launches_end_rivals_sooner(faction):
 @pytest.mark.slow
 @pytest.mark.parametrize("faction", RIVALS)
 def test_military_force_never_lowers_survival(faction):
+    """Force never shortens a rival's life and lengthens the Yan'an and Soviet factions'. For the
+    domestic faction the gain is small and not significant at ``ALPHA``: +20 months over its
+    ladder with 80 pairs (95% CI [3, 37], p = 0.011), +12 months with 160 (CI [1, 22],
+    p = 0.013), as its end comes from blame for the South, not from weakness
+    (docs/validation.md); only "never lowers" is asserted for it."""
     path = f"factions.{faction}.military"
-    assert_never_lowers(_ladder(path, MILITARY[faction]), faction, path)
+    ladder = _ladder(path, MILITARY[faction])
+    assert_never_lowers(ladder, faction, path, rises=faction != "domestic")
 
 
 @pytest.mark.slow
@@ -211,10 +217,16 @@ def test_loyalty_never_lowers_survival_without_cooptation(faction):
 @pytest.mark.slow
 @pytest.mark.parametrize("faction", RIVALS)
 def test_loyalty_never_raises_the_share_of_cadres_arrested(faction):
-    """In the full model: the more loyal a faction, the fewer of its cadres are ever arrested."""
+    """In the full model, from the scenario's loyalty up: the more loyal a faction, the fewer of
+    its cadres are ever arrested. Below it the share can fall with loyalty instead: a faction
+    disloyal enough to challenge loses cadres to flight after failed challenges, and sometimes
+    wins, rather than to arrests (Yan'an at 0.2 against 0.45, seed 12: 73% against 87% arrested,
+    859 against 57 flights; docs/validation.md). The paired positive check: flights fall along
+    the whole ladder."""
     path = f"factions.{faction}.loyalty.mean"
     ladder = _ladder(path, LOYALTY[faction])
-    assert_falls([arrested_share(r, faction) for r in ladder], f"{path}: {faction} arrested")
+    assert_falls([arrested_share(r, faction) for r in ladder[1:]], f"{path}: {faction} arrested")
+    assert_falls([event_count(r, "flight") for r in ladder], f"{path}: flights")
 
 
 @pytest.mark.slow
