@@ -25,6 +25,7 @@ __all__ = [
     "elimination_orders",
     "end_cause_shares",
     "faction_rows",
+    "leader_stats",
     "rate_digits",
     "render",
     "summarise",
@@ -96,6 +97,27 @@ def challenge_stats(results: Results) -> dict[str, Any]:
     }
 
 
+#: Event-log kinds that install a new leader (the row's faction is the new leader's).
+LEADER_KINDS = ("challenge_success", "leader_change")
+
+
+def leader_stats(results: Results) -> dict[str, Any]:
+    """Leaders over time, from the event log: the faction leading at the start, the share of
+    runs in which each faction leads at the end (after the last successful challenge or
+    ``leader_change`` of the run), and the changes of leader per run."""
+    e = results.events
+    changes = e[e["kind"].isin(LEADER_KINDS)].sort_values(["run_id", "date"], kind="stable")
+    first = results.scenario.leader.faction
+    runs = results.runs["run_id"]
+    at_end = runs.map(changes.groupby("run_id")["faction"].last()).fillna(first)
+    per_run = changes.groupby("run_id").size().reindex(runs, fill_value=0)
+    return {
+        "at_start": first,
+        "at_end": {str(k): float(v) for k, v in at_end.value_counts(normalize=True).items()},
+        "changes_per_run": float(per_run.mean()),
+    }
+
+
 def congress_seats(results: Results) -> pd.DataFrame:
     """Median seats per faction at each congress (congress × faction)."""
     c = results.congresses
@@ -115,8 +137,9 @@ def summarise(results: Results) -> dict[str, Any]:
     -------
     dict
         Per faction (eliminated share, first share, median elimination with its interval, the
-        historical date), the elimination orders, challenge statistics, median congress seats
-        and, when the scenario declares patterns, their scores (:func:`factions.validate.score`).
+        historical date), the elimination orders, challenge statistics, leaders over time
+        (:func:`leader_stats`), median congress seats and, when the scenario declares
+        patterns, their scores (:func:`factions.validate.score`).
     """
     orders = elimination_orders(results)
     top, count = orders.most_common(1)[0]
@@ -131,9 +154,18 @@ def summarise(results: Results) -> dict[str, Any]:
         "most_common_order": {"order": top, "share": count / len(results.runs)},
         "orders": dict(orders.most_common(10)),
         "challenges": challenge_stats(results),
+        "leaders": leader_stats(results),
         "congress_median_seats": seats.to_dict(orient="records"),
         "patterns": patterns.to_dict(orient="records"),
     }
+
+
+def _leaders(leaders: dict[str, Any]) -> str:
+    at_end = ", ".join(f"{f} {share:.0%}" for f, share in leaders["at_end"].items())
+    return (
+        f"leaders: {leaders['at_start']} at the start; at the end {at_end}; "
+        f"{leaders['changes_per_run']:.2f} changes of leader per run"
+    )
 
 
 def _causes(shares: dict[str, float]) -> str:
@@ -179,6 +211,8 @@ def render(summary: dict[str, Any]) -> str:
         f"{c['runs_with_exactly_one']:.0%} of runs; {failure} failed; "
         f"patron interventions: {c['interventions_per_run']:.2f} per run"
     )
+    if "leaders" in summary:  # summaries written before leaders were recorded lack it
+        lines.append(_leaders(summary["leaders"]))
     if summary["patterns"]:
         lines += ["", "historical patterns (pass rate over runs, 95% interval, required):"]
         for p in summary["patterns"]:

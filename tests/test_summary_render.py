@@ -61,3 +61,31 @@ def test_the_printed_rate_is_on_the_same_side_of_the_threshold(k, n, required):
     digits = rate_digits(rate, req)
     shown = float(f"{rate * 100:.{digits}f}")
     assert (shown >= required) == (rate >= req)
+
+
+def test_leaders_over_time_from_the_event_log():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from factions.summary import leader_stats
+
+    events = pd.DataFrame(
+        {
+            "run_id": [0, 0, 1, 1, 2],
+            "date": pd.to_datetime(["1950-01", "1952-01", "1951-01", "1951-06", "1950-05"]),
+            "kind": ["challenge_success", "leader_change", "challenge", "leader_change", "arrest"],
+            "faction": ["b", "c", "b", "b", "a"],
+        }
+    )
+    results = SimpleNamespace(
+        events=events,
+        runs=pd.DataFrame({"run_id": [0, 1, 2, 3]}),
+        scenario=SimpleNamespace(leader=SimpleNamespace(faction="a")),
+    )
+    stats = leader_stats(results)
+    assert stats["at_start"] == "a"
+    assert stats["at_end"] == {"a": 0.5, "c": 0.25, "b": 0.25}
+    assert stats["changes_per_run"] == 3 / 4
+    line = render(summary_with(0.6, 0.5) | {"leaders": stats})
+    assert "leaders: a at the start; at the end a 50%, c 25%, b 25%; 0.75 changes" in line
