@@ -222,9 +222,9 @@ def trials_due(status, sentence_due, month):
 
 @kernel
 def suspicion_factor(loyalty, suspicion, suspect_loyalty):
-    """The launch hazard's disloyalty factor for a faction of mean ``loyalty``:
+    """The launch hazard's disloyalty factor for a mean ``loyalty`` (a number or an array):
     ``1 - suspicion + suspicion * min(1, (1 - loyalty) / (1 - suspect_loyalty))``."""
-    suspect = min(1.0, (1.0 - loyalty) / (1.0 - suspect_loyalty))
+    suspect = np.minimum(1.0, (1.0 - loyalty) / (1.0 - suspect_loyalty))
     return 1.0 - suspicion + suspicion * suspect
 
 

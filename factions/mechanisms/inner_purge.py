@@ -62,9 +62,8 @@ def menace(model: FactionModel) -> np.ndarray:
     rivalry_share = model.spec.mechanisms.inner_purge.rivalry
     rivalry = np.ones(cadres.n) if own <= 0 else np.minimum(1.0, following / (rivalry_share * own))
     p = model.spec.mechanisms.purge
-    loyalty = cadres.loyalty[lieutenant].tolist()
-    suspicion = [kernels.suspicion_factor(x, p.suspicion, p.suspect_loyalty) for x in loyalty]
-    out[lieutenant] = rivalry[lieutenant] * np.array(suspicion)
+    suspicion = kernels.suspicion_factor(cadres.loyalty[lieutenant], p.suspicion, p.suspect_loyalty)
+    out[lieutenant] = rivalry[lieutenant] * suspicion
     return out
 
 
@@ -99,9 +98,4 @@ def spread_arrests(model: FactionModel) -> None:
         NO_FACTION,
         model.leader.cadre,
     )
-    prob = kernels.arrest_probability(
-        *model.cadres.arrays, *model.ties, model.protection_of_faction(), campaign, *rule
-    )
-    hit = np.flatnonzero(model.rng.random(model.cadres.n) < prob)
-    if len(hit):
-        purge.arrest(model, hit, "association")
+    purge.arrest_by_association(model, campaign, rule)

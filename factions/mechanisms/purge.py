@@ -169,8 +169,8 @@ def suspicion(model: FactionModel) -> np.ndarray:
     """Each faction's suspicion in [0, 1], the launch hazard's disloyalty factor (the rule of
     the module docstring, :func:`factions.kernels.suspicion_factor`)."""
     p = model.spec.mechanisms.purge
-    means = loyalty_mechanism.mean_loyalty(model).tolist()
-    return np.array([kernels.suspicion_factor(m, p.suspicion, p.suspect_loyalty) for m in means])
+    means = loyalty_mechanism.mean_loyalty(model)
+    return kernels.suspicion_factor(means, p.suspicion, p.suspect_loyalty)
 
 
 def start_campaign(model: FactionModel, faction: int) -> None:
@@ -200,6 +200,12 @@ def spread_arrests(model: FactionModel) -> None:
     rule = kernels.SpreadRule(
         model.month - RECENT_MONTHS, p.spread, p.collateral, p.direct_arrest, *exemptions(model)
     )
+    arrest_by_association(model, campaign, rule)
+
+
+def arrest_by_association(model: FactionModel, campaign: np.ndarray, rule: kernels.SpreadRule):
+    """Draw this month's arrests in the ``campaign`` factions (a mask) by ``rule`` (the
+    arithmetic in :func:`factions.kernels.arrest_probability`) and make them."""
     prob = kernels.arrest_probability(
         *model.cadres.arrays, *model.ties, model.protection_of_faction(), campaign, *rule
     )
