@@ -34,12 +34,14 @@ def format_month(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+#: The month index of January 1970, where numpy's ``datetime64[M]`` counts from.
+_EPOCH_MONTH = 1970 * 12
+
+
 def month_timestamps(indices: np.ndarray) -> pd.DatetimeIndex:
-    """First day of each month index, as pandas timestamps (vectorised)."""
-    indices = np.asarray(indices, dtype=np.int64)
-    years = indices // 12
-    months = indices % 12 + 1
-    return pd.to_datetime({"year": years, "month": months, "day": np.ones_like(years)})
+    """First day of each month index, as pandas timestamps (vectorised, in numpy's month unit)."""
+    months = np.asarray(indices, dtype=np.int64) - _EPOCH_MONTH
+    return pd.DatetimeIndex(months.astype("datetime64[M]").astype("datetime64[ns]"))
 
 
 def month_index(dates: pd.Series) -> pd.Series:

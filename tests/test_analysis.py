@@ -13,7 +13,7 @@ from factions import analysis
 from factions.calendar import month_index, month_timestamps, parse_month
 from factions.model import FactionModel
 from factions.scenario.load import scenario_from_document
-from factions.tables import timeseries_table
+from factions.tables import run_tables
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_the_model_records_each_patrons_presence(minimal_scenario):
         seen.append(model.presence.copy())
     assert model.recorder.presence == pytest.approx(np.array(seen))
     assert model.recorder.presence[:, 0].min() == pytest.approx(0.1)
-    table = timeseries_table(model, 0)
+    table = run_tables(model, 0)["timeseries"]
     blues = table[table["faction"] == "blues"]["patron_presence"].to_numpy()
     assert blues == pytest.approx(model.recorder.presence[:, 0])
     assert table[table["faction"] == "reds"]["patron_presence"].isna().all()  # no patron

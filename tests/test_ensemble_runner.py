@@ -11,7 +11,7 @@ from factions.ensemble import run_ensemble
 from factions.errors import ExperimentError
 from factions.experiment import SweepOptions, make_experiment, run_sweep
 from factions.experiment import runner as runner_module
-from factions.experiment.runner import RunFailed, run_replicate
+from factions.experiment.runner import RunFailed, replicate_columns
 from factions.scenario import load_scenario
 from factions.tables import TABLES
 
@@ -59,9 +59,9 @@ def test_a_replicate_that_keeps_failing_raises_with_its_error(tiny, monkeypatch)
         calls.append(r)
         if r == 1:
             raise ValueError("boom at replicate 1")
-        return run_replicate(scenario, root, r)
+        return replicate_columns(scenario, root, r)
 
-    monkeypatch.setattr(runner_module, "run_replicate", replicate)
+    monkeypatch.setattr(runner_module, "replicate_columns", replicate)
     with pytest.raises(RunFailed, match=r"(?s)replicate 1\).*boom at replicate 1"):
         run_ensemble(tiny, 3, SEED)
     assert calls.count(1) == 3  # the first try and the sweep's two retries
@@ -74,9 +74,9 @@ def test_a_replicate_that_fails_once_is_retried_in_order(tiny, ensemble, monkeyp
         if r == 1 and r not in failed:
             failed.add(r)
             raise ValueError("flaky")
-        return run_replicate(scenario, root, r)
+        return replicate_columns(scenario, root, r)
 
-    monkeypatch.setattr(runner_module, "run_replicate", replicate)
+    monkeypatch.setattr(runner_module, "replicate_columns", replicate)
     monkeypatch.setattr(runner_module, "batch_size_for", lambda remaining, parallelism: 4)
     again = run_ensemble(tiny, REPLICATES, SEED)  # replicate 1 comes back after 0, 2 and 3
     for name in TABLES:

@@ -19,7 +19,7 @@ from factions.scenario import load_scenario
 from factions.scenario.events import EVENT_LOG_KINDS
 from factions.scenario.load import json_schema
 from factions.state import NOT_YET, Status
-from factions.tables import faction_table
+from factions.tables import run_tables
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 CORE, CLIENTS, LOCALS = 0, 1, 2  # faction order in tiny.toml; CORE is the leader's
@@ -214,7 +214,7 @@ class TestFactionEntry:
 
     def test_its_duration_counts_from_its_entry(self, tmp_path):
         model = make(scenario_with(tmp_path, entry("1950-08")), seed=2).run()
-        table = faction_table(model, 0).set_index("faction")
+        table = run_tables(model, 0)["factions"].set_index("faction")
         end = model.eliminated_at[LOCALS]
         end = model.spec.end_month + 1 if end == NOT_YET else end
         assert table.loc["locals", "duration_months"] == end - (1950 * 12 + 7)

@@ -21,6 +21,7 @@ from factions.experiment.runner import (
     make_tasks,
     manifest,
     points_table,
+    replicate_columns,
     run_replicate,
     run_task,
 )
@@ -179,9 +180,9 @@ def _failing(monkeypatch, should_fail):
         calls[key] = calls.get(key, 0) + 1
         if should_fail(spec, r, calls[key]):
             raise ValueError(f"boom at replicate {r}")
-        return run_replicate(spec, root, r)
+        return replicate_columns(spec, root, r)
 
-    monkeypatch.setattr(runner_module, "run_replicate", replicate)
+    monkeypatch.setattr(runner_module, "replicate_columns", replicate)
     return calls
 
 

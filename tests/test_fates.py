@@ -20,7 +20,7 @@ from factions.results import Results
 from factions.scenario import load_scenario
 from factions.scenario.load import scenario_from_document
 from factions.state import NO_END, EndCause, Fate, Status, end_cause, fates
-from factions.tables import END_CAUSE_NAMES, FATE_NAMES, cadre_table, faction_table
+from factions.tables import END_CAUSE_NAMES, FATE_NAMES, run_tables
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 CORE, CLIENTS, LOCALS = 0, 1, 2
@@ -86,9 +86,9 @@ def test_the_model_records_the_cause_at_elimination():
     c.move(locals_, CORE)  # every local co-opted into the leader's faction
     elimination.check(model)
     assert model.factions.end_cause.tolist() == [NO_END, EndCause.PURGED, EndCause.ABSORBED]
-    table = faction_table(model, 0)
+    table = run_tables(model, 0)["factions"]
     assert table["end_cause"].tolist() == [None, "purged", "absorbed"]
-    fate = cadre_table(model, 0).set_index("cadre")["fate"]
+    fate = run_tables(model, 0)["cadres"].set_index("cadre")["fate"]
     assert set(fate[[c.label(i) for i in clients[:-3]]]) == {"imprisoned"}
     assert set(fate[[c.label(i) for i in locals_]]) == {"absorbed"}
 
@@ -111,13 +111,13 @@ def test_every_end_has_exactly_one_cause_and_the_standing_none(seed, launch, coo
         },
         seed,
     ).run()
-    table = faction_table(model, 0)
+    table = run_tables(model, 0)["factions"]
     ended = table["eliminated"].to_numpy()
     causes = table["end_cause"]
     assert causes[ended].isin(END_CAUSE_NAMES).all()
     assert causes[~ended].isna().all()
     assert (model.factions.end_cause[~ended] == NO_END).all()
-    assert cadre_table(model, 0)["fate"].isin(FATE_NAMES).all()
+    assert run_tables(model, 0)["cadres"]["fate"].isin(FATE_NAMES).all()
 
 
 # --------------------------------------------------------------------------- incidence

@@ -34,9 +34,11 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures.thread import BrokenThreadPool
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from factions.errors import ExperimentError
@@ -48,7 +50,7 @@ from factions.model import FactionModel
 from factions.results import versions
 from factions.scenario import Scenario
 from factions.seeds import replicate_seed, spawn_key_text
-from factions.tables import TABLES, concat_tables, run_tables
+from factions.tables import TABLES, Columns, concat_tables, run_columns, stack_runs
 
 __all__ = [
     "MAX_BATCH",
@@ -65,6 +67,7 @@ __all__ = [
     "make_tasks",
     "manifest",
     "points_table",
+    "replicate_columns",
     "run_in_memory",
     "run_replicate",
     "run_sweep",
@@ -85,20 +88,22 @@ SWEEP_DEPENDENCIES = ("SALib", "dask", "distributed")
 # --------------------------------------------------------------------------- tasks
 
 
-def run_replicate(scenario: Scenario, root_seed: int, replicate: int) -> dict[str, pd.DataFrame]:
-    """Run one replicate; return its tables (``runs`` included), its run id its replicate."""
+def replicate_columns(scenario: Scenario, root_seed: int, replicate: int) -> dict[str, Columns]:
+    """Run one replicate; return its tables as columns, ``runs`` included (no run id yet)."""
     seed = replicate_seed(root_seed, replicate)
     model = FactionModel(scenario, rng=seed).run()
-    tables = run_tables(model, replicate)
-    tables["runs"] = pd.DataFrame(
-        {
-            "run_id": [replicate],
-            "replicate": [replicate],
-            "seed": [spawn_key_text(seed)],
-            "scenario_hash": [scenario.hash],
-        }
-    )
-    return tables
+    columns = run_columns(model)
+    columns["runs"] = {
+        "replicate": np.array([replicate]),
+        "seed": np.array([spawn_key_text(seed)], dtype=object),
+        "scenario_hash": np.array([scenario.hash], dtype=object),
+    }
+    return columns
+
+
+def run_replicate(scenario: Scenario, root_seed: int, replicate: int) -> dict[str, pd.DataFrame]:
+    """Run one replicate; return its tables (``runs`` included), whose run id is the replicate."""
+    return stack_runs([replicate_columns(scenario, root_seed, replicate)], {"run_id": [replicate]})
 
 
 @dataclass(frozen=True)
@@ -137,38 +142,39 @@ def _error_text(exc: BaseException, limit: int = 4000) -> str:
     return text[-limit:]
 
 
-def _label(tables: dict[str, pd.DataFrame], point: int, run_id: int) -> dict[str, pd.DataFrame]:
-    """Give one replicate's tables its sweep-wide run id and its design point."""
-    for frame in tables.values():
-        frame["run_id"] = run_id
-        frame.insert(1, "point", point)
-    runs = tables["runs"]
-    runs["status"] = "ok"
-    runs["error"] = None
-    return tables
-
-
 def run_task(task: Task) -> TaskResult:
     """Run every replicate of ``task``; a failing run is reported, not raised."""
-    parts, failures = [], []
+    parts, run_ids, points, failures = [], [], [], []
     for point, scenario, reps in task.items:
         for r in reps:
             try:
-                tables = run_replicate(scenario, task.root_seed, r)
+                parts.append(replicate_columns(scenario, task.root_seed, r))
             except Exception as exc:  # recorded with its error; the task goes on
                 failures.append((point, r, _error_text(exc)))
                 continue
-            parts.append(_label(tables, point, point * task.replicates + r))
+            run_ids.append(point * task.replicates + r)
+            points.append(point)
     if not parts:
         return TaskResult({}, failures)
-    tables = concat_tables(parts)
+    tables = stack_runs(parts, {"run_id": run_ids, "point": points})
+    tables["runs"]["status"] = "ok"
+    tables["runs"]["error"] = None
     return TaskResult(tables, failures)
 
 
-def make_tasks(exp: Experiment, run_ids: Sequence[int], batch_size: int) -> Iterator[Task]:
-    """Consecutive run ids, ``batch_size`` at a time, grouped by design point."""
-    for start in range(0, len(run_ids), batch_size):
-        batch = run_ids[start : start + batch_size]
+def make_tasks(
+    exp: Experiment, run_ids: Sequence[int], batch_size: int | Callable[[int], int]
+) -> Iterator[Task]:
+    """Consecutive run ids in batches, grouped by design point.
+
+    ``batch_size`` is a number of runs, or a function giving the next batch's size from the
+    number of runs not yet handed out (:func:`batch_size_for`).
+    """
+    size_for = batch_size if callable(batch_size) else lambda _: batch_size
+    start = 0
+    while start < len(run_ids):
+        batch = run_ids[start : start + size_for(len(run_ids) - start)]
+        start += len(batch)
         items = tuple(
             (point, exp.scenario(point), tuple(rid % exp.replicates for rid in group))
             for point, group in itertools.groupby(batch, key=lambda rid: rid // exp.replicates)
@@ -389,7 +395,13 @@ def points_table(exp: Experiment) -> pd.DataFrame:
 
 
 def batch_size_for(remaining: int, parallelism: int) -> int:
-    """About four tasks per worker, at most :data:`MAX_BATCH` runs each."""
+    """The next batch's size: a quarter of a worker's share of the ``remaining`` runs, between 1
+    and :data:`MAX_BATCH`.
+
+    Asked again for every batch, this is guided self-scheduling (Polychronopoulos and Kuck 1987,
+    IEEE Trans. Computers 36(12)): batches shrink towards the end, so that workers finish
+    together rather than one idling while another runs a last full batch.
+    """
     return max(1, min(MAX_BATCH, math.ceil(remaining / (4 * max(parallelism, 1)))))
 
 
@@ -401,7 +413,7 @@ class SweepOptions:
     ``workers`` > 1 runs local processes (``None``: one per CPU); ``executor`` takes any
     ``concurrent.futures.Executor`` instead, and ``scheduler`` a Dask scheduler address.
     ``resume`` continues a store, ``new`` discards one. ``batch_size`` runs go in one task
-    (``None``: about four tasks per worker, at most :data:`MAX_BATCH` runs each); a failed
+    (``None``: batches that shrink towards the end, :func:`batch_size_for`); a failed
     run is retried ``retries`` times. ``progress(done, total)`` is called at the start and as
     chunks come in.
     """
@@ -501,8 +513,8 @@ def _execute(
         options.progress(done, exp.n_runs)
     if not remaining:
         return
-    size = options.batch_size or batch_size_for(len(remaining), workers.parallelism)
-    log.info("%s: %d runs to go on %s, %d per task", exp.name, len(remaining), workers, size)
+    size = options.batch_size or partial(batch_size_for, parallelism=workers.parallelism)
+    log.info("%s: %d runs to go on %s", exp.name, len(remaining), workers)
     started = time.perf_counter()
     _Driver(exp, sink, workers, options, done).run(make_tasks(exp, remaining, size))
     elapsed = time.perf_counter() - started
