@@ -1,5 +1,6 @@
 """The project's benchmarks: speed of one replicate, of the full-scale membership, scaling,
-and the ratios to a plain Mesa implementation, to numpy's floor and across workers.
+the command line's cost per replicate and to start, and the ratios to a plain Mesa
+implementation, to numpy's floor and across workers.
 
 Prints JSON (and writes it with ``--out FILE``). ``--quick`` runs in under a minute.
 Times are medians of repeated measurements; the machine is shared and noisy, so the ratios
@@ -18,6 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +126,32 @@ def mesa_ratio(n: int, repeats: int) -> float:
     return mesa_time / our_time
 
 
+def factions_run_s(replicates: int, *options: str) -> float:
+    """Wall time of ``factions run korea-1945 -n REPLICATES`` in a fresh process (figures
+    included unless ``options`` say otherwise), its folder written to a temporary place."""
+    command = [sys.executable, "-c", "from factions.cli import main; main()", "run", "korea-1945"]
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        subprocess.run(
+            [*command, "-n", str(replicates), "--out", f"{folder}/out", *options],
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - start
+
+
+def run_command(repeats: int) -> dict[str, float]:
+    """The command line's costs: a replicate's marginal cost through ``factions run`` (one
+    worker, 220 replicates minus 20, over 200) and the time of a one-replicate run."""
+    one = [factions_run_s(1, "--no-figures") for _ in range(repeats)]
+    few = [factions_run_s(20, "-j", "1") for _ in range(repeats)]
+    many = [factions_run_s(220, "-j", "1") for _ in range(repeats)]
+    return {
+        "run_marginal_ms": 1000 * (statistics.median(many) - statistics.median(few)) / 200,
+        "run_one_replicate_s": statistics.median(one),
+    }
+
+
 def parallel_efficiency(replicates: int) -> float:
     def rate(workers: int) -> float:
         start = time.perf_counter()
@@ -142,6 +170,8 @@ def main() -> None:
     repeats = 5 if args.quick else 21
     report: dict[str, object] = {"quick": args.quick}
     report["korea_replicate_ms"] = korea_replicate_ms(repeats)
+    report.update(run_command(1 if args.quick else 3))
+    report["run_overhead_ratio"] = report["run_marginal_ms"] / report["korea_replicate_ms"]
     report.update(full_scale())
     sizes = [10_000, 100_000, 1_000_000]
     report["scaling"] = {str(n): member_step_ns(n, repeats * 4) for n in sizes}

@@ -115,9 +115,12 @@ class _Bar:
             self.bar.close()
 
 
-def _simulate(scenario, replicates: int, seed: int, workers: int):
+def _simulate(scenario, replicates: int, seed: int, workers: int, then: tuple[str, ...] = ()):
+    """Run the ensemble; with workers, import the modules ``then`` needs meanwhile."""
     from factions.ensemble import run_ensemble
 
+    if workers > 1:
+        _import_in_background(*then)
     with _Bar(scenario.name) as progress:
         return run_ensemble(scenario, replicates, seed, workers=workers, progress=progress)
 
@@ -153,6 +156,7 @@ def run(scenario, replicates, seed, workers, overrides, out, figures):
     from factions.scenario import load_scenario
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    workers = _start_workers(replicates, workers)
     loaded = load_scenario(scenario, list(overrides))
     folder = check_run_folder(Path(out or Path("results") / loaded.name))  # before simulating
     try:
@@ -164,22 +168,51 @@ def run(scenario, replicates, seed, workers, overrides, out, figures):
         click.echo(f"figure: {path}")
 
 
+def _start_workers(replicates: int, workers: int) -> int:
+    """The worker processes to use (one, this process, for a handful of runs); when more,
+    start their forkserver now, so that it loads the model while this process loads the rest."""
+    from factions.executors import start_forkserver, useful_workers
+
+    workers = useful_workers(replicates, workers)
+    if workers > 1:
+        start_forkserver()
+    return workers
+
+
+def _import_in_background(*modules: str) -> None:
+    """Import ``modules`` in a thread: while workers simulate, this process only waits, so the
+    summary and the figures need not wait for their imports afterwards."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for module in modules:
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name="imports", daemon=True).start()
+
+
 def _run_and_save(scenario, replicates, seed, workers, overrides, folder: Path, figures: bool):
-    """Simulate, write the results folder (atomically), print the summary; return figures."""
+    """Simulate, write the results folder (atomically, figures drawn while the tables are
+    written), print the summary; return the figures' paths."""
+    then = ("factions.summary", "factions.plots") if figures else ("factions.summary",)
+    results = _simulate(scenario, replicates, seed, workers, then)
     from factions.summary import render, summarise
 
-    results = _simulate(scenario, replicates, seed, workers)
     results.manifest["command"] = sys.argv
     results.manifest["overrides"] = list(overrides)
     summary = summarise(results)
-    results.save(folder, summary)
+    drawn: list[Path] = []
+
+    def draw(staging: Path) -> None:
+        from factions.plots import write_default_figures
+
+        drawn.extend(write_default_figures(results, staging / "figures"))
+
+    results.save(folder, summary, also=draw if figures else None)
     click.echo(render(summary))
     click.echo(f"\nresults: {folder}/ (Parquet tables, summary.json, manifest.json)")
-    if not figures:
-        return []
-    from factions.plots import write_default_figures
-
-    return write_default_figures(results, folder / "figures")
+    return [folder / "figures" / path.name for path in drawn]
 
 
 @main.command()
@@ -203,7 +236,9 @@ def validate(target, replicates, seed, workers, overrides, strict):
     else:
         from factions.scenario import load_scenario
 
-        results = _simulate(load_scenario(target, list(overrides)), replicates, seed, workers)
+        workers = _start_workers(replicates, workers)
+        scenario = load_scenario(target, list(overrides))
+        results = _simulate(scenario, replicates, seed, workers, ("factions.summary",))
     summary = summarise(results)
     click.echo(render(summary))
     held = sum(p["holds"] for p in summary["patterns"])

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.forkserver
 import os
 import signal
 import threading
@@ -28,6 +29,7 @@ from pathlib import Path
 from factions.errors import ExperimentError
 
 __all__ = [
+    "MIN_RUNS_PER_WORKER",
     "PRELOAD",
     "SerialExecutor",
     "Workers",
@@ -36,11 +38,18 @@ __all__ = [
     "local_pool",
     "process_context",
     "quiet_worker",
+    "start_forkserver",
+    "useful_workers",
 ]
 
 log = logging.getLogger(__name__)
 
 PRELOAD = ["factions._preload"]  # the model, its tables and its warmed-up kernels
+
+#: Below this many runs per worker, local processes do not pay for their start: the forkserver
+#: imports the model and loads its kernels (about two seconds of one core, as much as some
+#: forty runs of korea-1945; docs/performance.md), so a handful of runs is faster in-process.
+MIN_RUNS_PER_WORKER = 10
 
 
 def quiet_worker(parent: int) -> None:
@@ -92,6 +101,23 @@ def process_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context
+
+
+def useful_workers(runs: int, workers: int) -> int:
+    """The local processes worth starting for ``runs`` runs: ``workers``, or 1 (this process)
+    when that would give a worker fewer than :data:`MIN_RUNS_PER_WORKER` runs."""
+    return workers if runs >= MIN_RUNS_PER_WORKER * workers else 1
+
+
+def start_forkserver() -> None:
+    """Start the workers' forkserver now, in the background.
+
+    The forkserver imports the model and loads its kernels (:data:`PRELOAD`) while this process
+    goes on with its own imports and loading the scenario, so that a pool started afterwards
+    finds it ready rather than waiting for it. Nothing to do where there is no forkserver.
+    """
+    if process_context().get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:

@@ -17,7 +17,8 @@ import platform
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -220,7 +221,12 @@ class Results:
             return tables[name]
         raise AttributeError(name)
 
-    def save(self, folder: str | Path, summary: dict[str, Any] | None = None) -> Path:
+    def save(
+        self,
+        folder: str | Path,
+        summary: dict[str, Any] | None = None,
+        also: Callable[[Path], object] | None = None,
+    ) -> Path:
         """Write the tables as Parquet, ``manifest.json`` and ``summary.json``, atomically.
 
         Parameters
@@ -230,6 +236,10 @@ class Results:
             manifest, nothing but the files a run writes) is replaced, atomically.
         summary : dict, optional
             The summary to write as ``summary.json`` (see :func:`factions.summary.summarise`).
+        also : callable, optional
+            Called with the folder being written, to add files to it (the command line's
+            ``figures/``) while a second thread writes the tables; the folder appears only
+            when both are done, and not at all if either fails.
 
         Returns
         -------
@@ -243,15 +253,21 @@ class Results:
             be used (see :func:`check_location`).
         """
         folder = check_run_folder(folder)
-        with staged_folder(folder) as staging:
-            for name in TABLES:
-                self.tables[name].to_parquet(staging / f"{name}.parquet", index=False)
-            if summary is not None:
-                (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-            manifest = {**self.manifest, "kind": KIND}
-            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        with staged_folder(folder) as staging, ThreadPoolExecutor(1, "tables") as writer:
+            tables = writer.submit(self._write, staging, summary)
+            if also is not None:
+                also(staging)
+            tables.result()
         log.info("wrote results to %s", folder)
         return folder
+
+    def _write(self, folder: Path, summary: dict[str, Any] | None) -> None:
+        for name in TABLES:
+            self.tables[name].to_parquet(folder / f"{name}.parquet", index=False)
+        if summary is not None:
+            (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        manifest = {**self.manifest, "kind": KIND}
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:

@@ -42,11 +42,11 @@ import importlib
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from factions.calendar import month_index, parse_month
 from factions.errors import ExperimentError, Problem
@@ -369,6 +369,8 @@ def median_interval(values: np.ndarray, confidence: float) -> tuple[float, float
     n = len(x)
     if n == 0:
         return np.nan, np.nan, np.nan
+    from scipy import stats  # here, not at the top: it costs every run half a second to import
+
     rank = int(stats.binom.ppf((1 - confidence) / 2, n, 0.5))
     return float(np.median(x)), float(x[max(rank - 1, 0)]), float(x[min(n - rank, n - 1)])
 
@@ -378,7 +380,7 @@ def _share(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
     if n == 0:
         return np.nan, np.nan, np.nan
     k = int(np.nansum(values))
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(NormalDist().inv_cdf(0.5 + confidence / 2))
     return k / n, *wilson_interval(k, n, z)
 
 
