@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from factions.calendar import parse_month
-from factions.mechanisms import loyalty, rank_and_file
+from factions.mechanisms import loyalty, rank_and_file, split
 from factions.mechanisms.power import transfer_offices
 from factions.scenario import events as ev
 from factions.state import Status
@@ -154,59 +154,11 @@ def _faction_entry(model: FactionModel, event: ev.FactionEntry, key: str) -> Non
 
 
 def _split(model: FactionModel, event: ev.Split, key: str):
-    """The faction divides: ``share`` of its cadres in office (drawn at random, seat holders
-    and the others apart, so that the new faction gets ``share`` of the seats, rounded), with
-    ``share`` of its armed force (the movers' force scaled to it, the stayers' to the rest),
-    ``share`` of its members (at random) and of its offices, found ``new_faction``. The leader
-    never moves. With ``loyalty``, the movers' loyalties shift (clipped to [0, 1]) to that
-    mean."""
-    parent, new = model.faction_index[event.faction], model.faction_index[event.new_faction]
-    cadres, rng, share = model.cadres, model.rng, event.share
-    office = cadres.in_office().copy()
-    office[model.leader.cadre] = False
-    pool = np.flatnonzero(office & (cadres.faction == parent))
-    seated, others = pool[cadres.seat[pool]], pool[~cadres.seat[pool]]
-    moved = np.sort(
-        np.concatenate(
-            [
-                rng.choice(group, _part(share, len(group)), replace=False)
-                for group in (seated, others)
-            ]
-        )
-    ).astype(np.int64)
-    force = cadres.military[pool].sum()
-    stay = np.setdiff1d(pool, moved)
-    if len(moved) and len(stay):  # else one side keeps it all (nothing is lost)
-        _rescale(cadres.military, moved, share * force)
-        _rescale(cadres.military, stay, (1.0 - share) * force)
-    if event.loyalty is not None and len(moved):
-        shift = event.loyalty - cadres.loyalty[moved].mean()
-        cadres.loyalty[moved] = np.clip(cadres.loyalty[moved] + shift, 0.0, 1.0)
-    cadres.found(moved, new)
-    members = model.members
-    leaning = np.flatnonzero(members.alive & (members.leaning == parent))
-    taken = rng.choice(leaning, _part(share, len(leaning)), replace=False)
-    members.relean(taken, new)
-    model.factions.split_off(parent, new, share, model.month)
-    detail = (
-        f"{len(moved)} cadres, {int(cadres.seat[moved].sum())} seats, "
-        f"force {cadres.military[moved].sum():.3g}, {len(taken) * members.scale} members "
-        f"from {event.faction}"
-    )
+    """The faction divides at the event's date, the movers (cadres and members) drawn at
+    random (:func:`factions.mechanisms.split.divide`)."""
+    new = model.faction_index[event.new_faction]
+    detail = split.divide(model, event, split.at_random(model.rng))
     return new, None, detail + (f"; {event.note}" if event.note else "")
-
-
-def _part(share: float, count: int) -> int:
-    """``share`` of ``count``, rounded half up."""
-    return int(np.floor(share * count + 0.5))
-
-
-def _rescale(values: np.ndarray, idx: np.ndarray, total: float) -> None:
-    """Scale ``values[idx]`` to sum to ``total``; spread by equal parts if they sum to 0."""
-    if not len(idx):
-        return
-    current = values[idx].sum()
-    values[idx] = values[idx] * (total / current) if current > 0 else total / len(idx)
 
 
 def _merger(model: FactionModel, event: ev.Merger, key: str) -> None:

@@ -31,6 +31,7 @@ from factions.mechanisms import (
     purge,
     recruitment,
     rehabilitation,
+    split,
 )
 from factions.network import build_ties, to_networkx
 from factions.observe import Recorder
@@ -144,6 +145,9 @@ class FactionModel(mesa.Model):
         self._init_membership()
         self.cadre_agents = [Cadre(self, i) for i in range(self.cadres.n)]
         self._schedule = self._events_by_month()
+        self.latent_splits = {  # key -> cohesion-triggered split that has not happened yet
+            key: e for key, e in spec.active_events() if e.kind == "split" and e.when == "cohesion"
+        }
         self.refresh_power()
         congress.elect(self, spec.committee.initial_seats)
         self.initial_cadres = {
@@ -235,8 +239,12 @@ class FactionModel(mesa.Model):
         self.members.add(leaning.astype(np.int8), spec.initial_loyalty)
 
     def _events_by_month(self) -> dict[int, list]:
+        """The dated events by month; a cohesion-triggered split has no month of its own (the
+        split mechanism decides when it happens)."""
         schedule: dict[int, list] = {}
         for key, event in self.spec.active_events():
+            if event.kind == "split" and event.when == "cohesion":
+                continue
             schedule.setdefault(parse_month(event.date), []).append((key, event))
         return schedule
 
@@ -336,6 +344,7 @@ class FactionModel(mesa.Model):
         power.grow_legitimacy(self)
         loyalty.update_cadres(self)
         loyalty.update_members(self)
+        split.break_away(self)
         self.refresh_power()
         if self.regime.congress_due is not None:
             self._hold_congress(*self.regime.congress_due)

@@ -141,7 +141,7 @@ def test_kaplan_meier_median_by_hand():
 def test_ablation_switches_off_each_enabled_mechanism_and_nothing_else(tiny_path):
     base = load_scenario(tiny_path)
     ablated = rb.ablation_scenarios(tiny_path)
-    off = {"cooptation", "inner_purge"}  # off in tiny.toml and by default
+    off = {"cooptation", "inner_purge", "split"}  # off in tiny.toml and by default
     assert not off & set(ablated)
     assert set(ablated) == set(rb.switchable_mechanisms(base)) - off
     for mechanism, spec in ablated.items():

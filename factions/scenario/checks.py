@@ -76,6 +76,7 @@ def check_references(s: Scenario) -> list[Problem]:
             if value is not None and value not in known:
                 problems.append(_unknown(kind, value, known, f"events.{key}.{field}"))
     problems += _check_new_structure(s)
+    problems += _check_uncertain_births(s)
     for i, pattern in enumerate(s.patterns):
         fid = getattr(pattern, "faction", None)
         if fid is not None and fid not in factions:
@@ -209,6 +210,31 @@ def _check_birth(s: Scenario, key: str, event, born: dict[str, str]) -> list[Pro
         ]
     born[new] = key
     return []
+
+
+def _check_uncertain_births(s: Scenario) -> list[Problem]:
+    """A dated split may not divide a faction born of a cohesion-triggered split: that faction
+    may be born late or never, and a dated split of an unborn faction would found an empty
+    one."""
+    uncertain = {
+        event.new_faction: key
+        for key, event in s.events.items()
+        if event.kind == "split" and event.enabled and event.when == "cohesion"
+    }
+    return [
+        Problem(
+            f"events.{key}.faction",
+            f"faction '{event.faction}' is born of the cohesion-triggered split "
+            f"'{uncertain[event.faction]}': it may never exist",
+            event.faction,
+            hint='make this split cohesion-triggered too (when = "cohesion"), or date the first',
+        )
+        for key, event in s.events.items()
+        if event.kind == "split"
+        and event.enabled
+        and event.when == "date"
+        and event.faction in uncertain
+    ]
 
 
 def check_domains(s: Scenario) -> list[Problem]:

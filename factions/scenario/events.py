@@ -189,6 +189,11 @@ class Split(_Event):
     """A faction divides in two at `date`: a share of its cadres in office, with the same share
     of its seats, armed force, members and offices (`portfolio`), forms `new_faction`.
 
+    With ``when = "cohesion"`` the split is endogenous: `date` is the earliest month it may
+    happen; from then on it happens with a monthly hazard that rises as the loyalties of the
+    faction's cadres in office drift apart, and the least loyal leave
+    (:mod:`factions.mechanisms.split`, switched by ``[mechanisms.split]``). It may never happen.
+
     The new faction is not declared in `[factions]`: the scenario allocates it from the start
     (:attr:`~factions.scenario.schema.Scenario.faction_ids` lists it after the declared ones),
     with the table of the faction it splits from and no cadres, not standing until the split.
@@ -208,6 +213,13 @@ class Split(_Event):
     loyalty: Probability | None = Field(
         None,
         description="Mean loyalty of the new faction's cadres after the split; omitted: their own.",
+    )
+    when: Literal["date", "cohesion"] = Field(
+        "date",
+        description="'date': the split happens at `date`, its movers drawn at random. "
+        "'cohesion': `date` is the earliest month; from then on it happens with the monthly "
+        "hazard of [mechanisms.split] (which must be enabled), rising with the spread of loyalty "
+        "among the faction's cadres in office, and the least loyal leave; it may never happen.",
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Rate",
     "RecruitmentParams",
     "RehabilitationParams",
+    "SplitParams",
     "ThreatParams",
 ]
 
@@ -199,6 +200,25 @@ class InnerPurgeParams(_Mechanism):
     )
 
 
+class SplitParams(_Mechanism):
+    """Splits of factions whose cohesion collapses: the rule behind a ``split`` event with
+    ``when = "cohesion"`` (degenerative factionalism, Boucek 2009). Off by default; dated splits
+    do not depend on it."""
+
+    enabled: bool = False
+    rate: Rate = Field(
+        0.1,
+        description="Monthly hazard of a cohesion-triggered split at full collapse, times "
+        "(1 - the faction's cohesion) and its collapse (the spread of its cadres' loyalty above "
+        "`spread_floor`, as a share of the way to 0.5).",
+    )
+    spread_floor: Annotated[float, Field(ge=0.0, lt=0.5, allow_inf_nan=False)] = Field(
+        0.15,
+        description="Standard deviation of loyalty among the faction's cadres in office at or "
+        "below which it does not split.",
+    )
+
+
 class PatronParams(_Mechanism):
     """Patron protection and intervention on behalf of clients."""
 
@@ -260,6 +280,7 @@ class Mechanisms(BaseModel):
     coalition: CoalitionParams = CoalitionParams()
     purge: PurgeParams = PurgeParams()
     inner_purge: InnerPurgeParams = InnerPurgeParams()
+    split: SplitParams = SplitParams()
     rank_and_file: RankAndFileParams = RankAndFileParams()
     challenge: ChallengeParams = ChallengeParams()
     threat: ThreatParams = ThreatParams()
