@@ -77,14 +77,16 @@ class CadreBlock(NamedTuple):
 
 
 def beta_from_mean_spread(mean: float, spread: float) -> tuple[float, float] | None:
-    """Beta parameters with this mean and standard deviation (None for a point mass)."""
+    """Beta parameters with this mean and standard deviation (None for a point mass, also when
+    a mean within a few subnormals of 0 or 1 leaves no Beta distribution to draw from)."""
     variance = spread**2
     limit = mean * (1 - mean)
     if variance <= 0 or limit <= 0:
         return None
     variance = min(variance, 0.95 * limit)
     concentration = limit / variance - 1
-    return mean * concentration, (1 - mean) * concentration
+    a, b = mean * concentration, (1 - mean) * concentration
+    return (a, b) if a > 0 and b > 0 else None
 
 
 class FactionModel(mesa.Model):

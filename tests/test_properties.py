@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factions.calendar import parse_month
-from factions.model import FactionModel
+from factions.model import FactionModel, beta_from_mean_spread
 from factions.scenario import load_scenario
 from factions.state import IN_OFFICE, LEGAL_TRANSITIONS, NOT_YET, Status
 
@@ -271,3 +271,22 @@ def test_the_default_tiny_run_exercises_the_mechanisms():
         "elimination",
     }
     assert expected <= kinds, expected - kinds
+
+
+@given(
+    mean=st.floats(0.0, 1.0, allow_subnormal=True),
+    spread=st.floats(0.0, 0.5, allow_subnormal=True),
+)
+def test_beta_from_mean_spread_gives_drawable_parameters_or_a_point_mass(mean, spread):
+    """Initial loyalties are drawn from these parameters: numpy rejects a Beta with a or b
+    at 0, which a mean within a subnormal of 0 once produced (found by the scenario fuzzer)."""
+    ab = beta_from_mean_spread(mean, spread)
+    if ab is not None:
+        a, b = ab
+        assert a > 0 and b > 0
+        assert a / (a + b) == pytest.approx(mean, rel=1e-9, abs=1e-300)
+        np.random.default_rng(0).beta(a, b)
+
+
+def test_beta_from_mean_spread_is_a_point_mass_at_a_subnormal_mean():
+    assert beta_from_mean_spread(5e-324, 0.1) is None
