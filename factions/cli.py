@@ -351,12 +351,24 @@ def _report(results) -> None:
     type=click.IntRange(0),
     help="Retries of a failed run.",
 )
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Only join the stored part files into one per table (done when a sweep completes).",
+)
 @friendly_errors
-def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_size, retries):
+def sweep(
+    experiment, workers, scheduler, out, replicates, resume, new, batch_size, retries, compact
+):
     """Run EXPERIMENT (a name in experiments/ or a .toml path): every point, every replicate.
 
     Results are stored as they come; Ctrl-C (or SIGTERM) stops cleanly and --resume continues.
     """
+    if compact:
+        if resume or new or workers or scheduler:
+            raise click.UsageError("--compact runs nothing: give it with --out only")
+        _compact(Path(out) if out else _default_folder(experiment, replicates))
+        return
     if workers and scheduler:
         raise click.UsageError("give --workers or --scheduler, not both")
     if resume and new:
@@ -377,12 +389,31 @@ def sweep(experiment, workers, scheduler, out, replicates, resume, new, batch_si
     folder = Path(out) if out else None
     try:
         exp = load_experiment(experiment, replicates)
-        folder = folder or Path("results") / exp.name
+        folder = folder or _default_folder(exp)
         results = _run_sweep(exp, folder, options)
     except KeyboardInterrupt:
         _interrupted(folder)
         sys.exit(EXIT_INTERRUPTED)
     _report(results)
+
+
+def _default_folder(experiment, replicates: int | None = None) -> Path:
+    """``results/NAME`` for an experiment, loaded or named (a name in experiments/, a path)."""
+    if isinstance(experiment, str):
+        from factions.experiment import load_experiment
+
+        experiment = load_experiment(experiment, replicates)
+    return Path("results") / experiment.name
+
+
+def _compact(folder: Path) -> None:
+    """Join the part files of the sweep store in ``folder`` (under its lock)."""
+    from factions.experiment.store import SweepStore, hold_lock
+
+    store = SweepStore.read(folder)
+    with hold_lock(folder):
+        chunks = store.compact()
+    click.echo(f"{folder}/: {chunks} chunk{'s' if chunks != 1 else ''} joined into one")
 
 
 def _run_sweep(exp, folder: Path, options):

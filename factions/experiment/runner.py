@@ -493,6 +493,8 @@ def _run(exp: Experiment, out: Path, options: SweepOptions) -> SweepResults:
             stored = store.stored_run_ids()
             remaining = [rid for rid in range(exp.n_runs) if rid not in stored]
             _execute(exp, store, remaining, workers, options, len(stored))
+            if len(store.runs()) == exp.n_runs:  # complete: one part per table from now on
+                store.compact()
     except BaseException:
         workers.close(wait=False)
         raise

@@ -49,11 +49,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from factions.errors import ExperimentError
-from factions.results import check_location, read_manifest, read_parquet
+from factions.results import check_location, read_manifest, read_parquet, staged_folder
 from factions.tables import TABLES
 
 __all__ = [
     "FORMAT",
+    "GROUP_BYTES",
     "LOCK",
     "MANIFEST",
     "POINTS",
@@ -77,6 +78,8 @@ LOCK = ".lock"
 #: Tables in the order a chunk writes them: ``runs`` last, as the commit mark.
 WRITE_ORDER = (*[t for t in TABLES if t != "runs"], "runs")
 RUN_COLUMNS = ("run_id", "point", "replicate", "seed", "scenario_hash", "status", "error")
+#: Row groups of a compacted part hold about this many bytes (as Arrow tables in memory).
+GROUP_BYTES = 64 * 2**20
 #: Keys of the ``runs`` part's metadata: the row count of each part of its chunk.
 ROWS_KEY = b"factions.rows"
 #: What a manifest must hold to be read (a damaged one is refused, naming the file).
@@ -276,6 +279,38 @@ class SweepStore:
             _fsync_dir(self.folder / table)
         return chunk
 
+    # ------------------------------------------------------------------ compacting
+
+    def compact(self, group_bytes: int = GROUP_BYTES) -> int:
+        """Join the committed chunks into one chunk, one part per table; return how many
+        chunks there were.
+
+        A long sweep leaves a part per task in every table folder (thousands, for a large
+        sweep), which makes reading it slow. The joined parts are written, part by part, into
+        a copy of the store (row groups of about ``group_bytes``, so memory stays bounded
+        whatever the number of runs), which then replaces the store as a ``factions run``
+        folder is replaced (:func:`~factions.results.staged_folder`): a failure leaves the
+        store as it was. Uncommitted parts are dropped (:meth:`repair` would delete them);
+        files that are not parts are copied. The caller holds the lock.
+        """
+        chunks = self._parts("runs")
+        if len(chunks) <= 1:
+            return len(chunks)
+        committed = {_chunk_of(p) for p in chunks}
+        name = _part_name(min(committed))
+        with staged_folder(self.folder) as staging:
+            _copy_others(self.folder, staging)
+            rows = {}
+            for table in WRITE_ORDER:
+                parts = [p for p in self._parts(table) if _chunk_of(p) in committed]
+                if table == "runs":
+                    metadata = {ROWS_KEY: json.dumps(rows).encode()}
+                    _join_parts(parts, staging / table / name, group_bytes, metadata)
+                elif parts:
+                    rows[table] = _join_parts(parts, staging / table / name, group_bytes)
+        log.info("compacted %d chunks of %s into one", len(chunks), self.folder)
+        return len(chunks)
+
     # ------------------------------------------------------------------ reading
 
     def _parts(self, table: str) -> list[Path]:
@@ -376,6 +411,57 @@ _RUN_DTYPES = {
 def _concat(tables: list[pa.Table]) -> pd.DataFrame:
     """Concatenate parts whose schemas may differ by all-missing columns."""
     return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+
+
+def _join_parts(
+    parts: list[Path], path: Path, group_bytes: int, metadata: Mapping[bytes, bytes] | None = None
+) -> int:
+    """Write ``parts`` (of one table, in chunk order) as one Parquet file; return its rows.
+
+    Parts are read one at a time and written in row groups of about ``group_bytes``; their
+    schemas are unified first (a column that is all missing in one part is typed as a string
+    there, :func:`_arrow`).
+    """
+    schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
+    if metadata:
+        schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    group, size, rows = [], 0, 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in parts:
+            table = pq.read_table(part).cast(schema)
+            group.append(table)
+            size += table.nbytes
+            rows += table.num_rows
+            if size >= group_bytes:
+                writer.write_table(pa.concat_tables(group))
+                group, size = [], 0
+        if group:
+            writer.write_table(pa.concat_tables(group))
+    return rows
+
+
+def _copy_others(folder: Path, into: Path) -> None:
+    """Copy everything in a store but its lock and its parts (manifest, points, analysis,
+    files a user left) into the folder that will replace it."""
+    for path in folder.iterdir():
+        if path.name == LOCK:
+            continue
+        if path.name in TABLES and path.is_dir() and not path.is_symlink():
+            (into / path.name).mkdir()
+            for inner in path.iterdir():
+                if not (_PART.match(inner.name) or _TEMPORARY.match(inner.name)):
+                    _copy(inner, into / path.name / inner.name)
+        else:
+            _copy(path, into / path.name)
+
+
+def _copy(path: Path, target: Path) -> None:
+    """Copy a file or a folder (symbolic links as links)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.copytree(path, target, symlinks=True)
+    else:
+        shutil.copy2(path, target, follow_symlinks=False)
 
 
 def _try_lock(handle, shared: bool = False) -> bool:
