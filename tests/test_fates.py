@@ -201,3 +201,16 @@ def test_end_cause_panel_draws_one_line_per_cause_that_occurs():
     assert [line.get_label() for line in lines] == ["b: purged", "b: exiled"]
     purged = lines[0]
     assert purged.get_ydata()[5] == pytest.approx(0.5) and purged.get_linestyle() == "-"
+
+
+def test_end_cause_panel_says_so_when_no_faction_ended():
+    """Without an end there is nothing to label: a note instead of an empty legend (matplotlib
+    warns about one, and the default suite turns warnings into errors)."""
+    from matplotlib.figure import Figure
+
+    from factions.plots import plot_end_causes
+
+    ax = Figure().subplots()
+    plot_end_causes(results_with_causes([(None, None), (None, None)]), ax)
+    assert ax.get_legend() is None
+    assert [t.get_text() for t in ax.texts] == ["no faction ended in any run"]

@@ -169,6 +169,9 @@ def plot_end_causes(results: Results, ax: Axes | None = None, *, alpha: float = 
     months_since_start_axis(ax, spec, spec.n_months)
     ax.set_ylabel("share of runs ended by the cause")
     ax.set_title("End causes (Aalen–Johansen)", loc="left")
-    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", frameon=False, fontsize=8)
+    else:  # no faction ended in any run
+        ax.text(0.5, 0.5, "no faction ended in any run", ha="center", transform=ax.transAxes)
     tidy(ax)
     return ax
