@@ -215,3 +215,37 @@ def test_ctrl_c_during_run_exits_130_and_keeps_the_old_folder(tmp_path, korea):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert snapshot(folder) == before
+
+
+def test_files_added_while_saving_are_part_of_the_atomic_folder(tmp_path, korea):
+    """``save(also=...)`` writes more files (the figures) into the folder being staged, while
+    a second thread writes the tables: the folder appears with both, or not at all."""
+    folder = tmp_path / "run"
+
+    def draw(staging: Path) -> None:
+        assert not folder.exists()  # still staged
+        (staging / "figures").mkdir()
+        (staging / "figures" / "survival.png").write_bytes(b"png")
+
+    korea.save(folder, also=draw)
+    assert (folder / "figures" / "survival.png").read_bytes() == b"png"
+    assert (folder / "timeseries.parquet").is_file() and is_run_folder(folder)
+    old = snapshot(folder)
+
+    def fail(staging: Path) -> None:
+        raise OSError("cannot draw")
+
+    with pytest.raises(OSError, match="cannot draw"):
+        korea.save(folder, also=fail)
+    assert snapshot(folder) == old
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staged folder left
+
+
+@pytest.mark.parametrize(
+    ("runs", "workers", "used"), [(19, 2, 1), (20, 2, 2), (1, 2, 1), (5, 1, 1)]
+)
+def test_a_handful_of_runs_uses_no_worker_processes(runs, workers, used):
+    from factions.executors import MIN_RUNS_PER_WORKER, useful_workers
+
+    assert MIN_RUNS_PER_WORKER == 10
+    assert useful_workers(runs, workers) == used
