@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from factions.executors import MIN_RUNS_PER_WORKER
 from factions.results import Results
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
 
 COLUMNS = {
     "runs": {"run_id", "replicate", "seed", "scenario_hash"},
@@ -77,10 +81,11 @@ def test_results_round_trip(results_folder):
 
 def test_same_seed_identical_files_whatever_workers(tmp_path, factions_cli):
     paths = []
+    replicates = str(2 * MIN_RUNS_PER_WORKER)  # fewer would run in-process even with -j 2
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
         done = factions_cli(
-            "run", "korea-1945", "-n", "4", "--seed", "9", "-j", workers, "--no-figures",
+            "run", "korea-1945", "-n", replicates, "--seed", "9", "-j", workers, "--no-figures",
             "--out", str(out),
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -100,3 +105,16 @@ def test_bad_override_exits_2_and_writes_nothing(tmp_path, factions_cli):
     assert "did you mean 'military'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_figures_are_written_inside_the_results_folder_and_listed(tmp_path, factions_cli):
+    out = tmp_path / "tiny"
+    done = factions_cli("run", str(TINY), "-n", "3", "--seed", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    listed = [line.removeprefix("figure: ") for line in done.stdout.splitlines()]
+    figures = [path for path in listed if path.endswith(".png")]
+    assert figures == [
+        str(out / "figures" / f"{k}.png") for k in ("survival", "shares", "timeline")
+    ]
+    for path in figures:
+        assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
