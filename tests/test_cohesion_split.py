@@ -253,6 +253,109 @@ class TestBreakAway:
         assert plain.recorder.events == same.recorder.events
 
 
+# --------------------------------------------------------------------------- what a split moves
+
+
+def rift(model: FactionModel):
+    return model.spec.events["rift"]
+
+
+class TestDivide:
+    def test_among_equally_loyal_the_first_leave(self):
+        """Forty cadres of alternating loyalty 0 and 0.2: the three least loyal are the first three
+        of loyalty 0 (a stable sort; numpy's default sort takes a later one)."""
+        group = np.arange(100, 140)
+        loyalty = np.zeros(140)
+        loyalty[group] = np.where(np.arange(40) % 2 == 0, 0.0, 0.2)
+        np.testing.assert_array_equal(split.least_loyal(group, 3, loyalty), [100, 102, 104])
+
+    @pytest.mark.parametrize("target", [0.9, 0.1])
+    def test_the_movers_loyalties_shift_to_the_events_mean_clipped_to_the_unit_interval(
+        self, target
+    ):
+        """Wing loyalties spread over [0, 1]; the least loyal 0.3 leave and their loyalties move by
+        ``loyalty - their mean``: to 0.9 some pass 1, to 0.1 some pass 0 (both clipped)."""
+        model = at_date({"events.rift.loyalty": target})
+        c = model.cadres
+        wing = split.wing(model, LOCALS)
+        c.loyalty[wing] = np.linspace(0.0, 1.0, len(wing))
+        moved = split.movers(model, wing, 0.3, split.least_loyal)
+        before = c.loyalty[moved].copy()
+        shift = target - before.mean()
+        expected = np.clip(before + shift, 0.0, 1.0)
+        assert ((before + shift > 1.0) | (before + shift < 0.0)).any()  # the clip matters
+        split.divide(model, rift(model), split.least_loyal)
+        assert (c.faction[moved] == DISSIDENTS).all()
+        np.testing.assert_allclose(c.loyalty[moved], expected, rtol=0, atol=1e-12)
+
+    def test_force_goes_in_proportion_to_each_cadres_own_or_in_equal_parts_without_any(self):
+        """The movers' force is scaled to 0.3 of the wing's, the stayers' to 0.7, each cadre keeping
+        his proportion (a total below 1 here); movers without any force share theirs equally."""
+        model = at_date()
+        c = model.cadres
+        wing = split.wing(model, LOCALS)
+        c.military[wing] = np.linspace(0.01, 0.02, len(wing))
+        force = c.military[wing].sum()
+        assert force < 1
+        moved = split.movers(model, wing, 0.3, split.least_loyal)
+        stay = np.setdiff1d(wing, moved)
+        before = c.military.copy()
+        split.divide(model, rift(model), split.least_loyal)
+        np.testing.assert_allclose(
+            c.military[moved], before[moved] * 0.3 * force / before[moved].sum()
+        )
+        np.testing.assert_allclose(
+            c.military[stay], before[stay] * 0.7 * force / before[stay].sum()
+        )
+
+        model = at_date()
+        c = model.cadres
+        c.military[moved] = 0.0
+        c.military[stay] = 0.5
+        force = c.military[wing].sum()
+        split.divide(model, rift(model), split.least_loyal)
+        np.testing.assert_allclose(c.military[moved], np.full(len(moved), 0.3 * force / len(moved)))
+        np.testing.assert_allclose(c.military[stay], np.full(len(stay), 0.7 * force / len(stay)))
+
+    def test_a_split_that_moves_nobody_leaves_the_force_where_it_was(self):
+        model = at_date({"events.rift.share": 0.01})  # 0.01 of 34 rounds to nobody
+        c = model.cadres
+        before = c.military.copy()
+        split.divide(model, rift(model), split.least_loyal)
+        assert not (c.faction == DISSIDENTS).any()
+        np.testing.assert_array_equal(c.military, before)
+
+    def test_the_new_faction_takes_the_share_of_the_offices_and_the_detail_counts_members(self):
+        model = at_date({"factions.locals.portfolio": {"war": 0.5}})
+        members = model.members
+        detail = split.divide(model, rift(model), split.least_loyal)
+        war = model.factions.portfolio["war"]
+        assert war[DISSIDENTS] == pytest.approx(0.15) and war[LOCALS] == pytest.approx(0.35)
+        count = int((members.alive & (members.leaning == DISSIDENTS)).sum()) * members.scale
+        assert count > 0
+        assert detail.endswith(f", {count} members from locals")
+
+    @pytest.mark.parametrize("share", [0.03, 0.9])
+    def test_a_split_of_a_single_cadre_or_of_all_but_a_few_may_happen(self, share):
+        model = at_date({"events.rift.share": share})
+        wing = polarise(model)
+        model.cadres.seat[wing[:4]] = True  # four seats (rounded apart from the other 30)
+        seated = int(model.cadres.seat[wing].sum())
+        count = split.part(share, seated) + split.part(share, len(wing) - seated)
+        assert count == 1 if share < 0.5 else len(wing) - 4 <= count < len(wing)
+        level, spread = split.hazard(model, rift(model))
+        assert spread == 0.5 and level > 0.0
+
+    def test_a_split_waiting_for_its_date_does_not_hold_up_the_next(self):
+        model = at_date(CERTAIN)
+        polarise(model)
+        later = rift(model).model_copy(update={"date": "1952-01"})
+        model.latent_splits = {"later": later, **model.latent_splits}
+        split.break_away(model)
+        assert len(logged(model)) == 1
+        assert list(model.latent_splits) == ["later"]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     share=st.floats(0.05, 0.95),

@@ -17,12 +17,17 @@ import pytest
 from test_mechanisms import (
     CLIENTS,
     CORE,
+    INNER_SURE,
     LOCALS,
     challenge_ready,
     events,
+    lieutenants,
     make,
     members_of,
+    office,
+    open_for,
     quiet_loyalty,
+    target_only,
     tied,
 )
 
@@ -31,12 +36,14 @@ from factions.mechanisms import (
     coalition,
     cooptation,
     elimination,
+    inner_purge,
     loyalty,
     patrons,
     power,
     purge,
     rank_and_file,
     rehabilitation,
+    threat,
 )
 from factions.state import NOT_YET, EndCause, Status
 from factions.theory.aes import ruling_coalition
@@ -233,6 +240,81 @@ def test_the_odds_count_against_the_challengers_only_the_coalition():
     model.power = np.array([0.6, 0.1, 0.3])
     challenge.attempt(model)
     assert events(model, "challenge")[0][4] == "by locals; odds 0.33"
+
+
+def test_a_faction_exactly_at_the_loyalty_threshold_may_not_challenge():
+    """Locals' mean loyalty exactly 0.5, the threshold (with an opening, threatened): hazard 0;
+    a little below it the hazard is positive."""
+    model = challenge_ready()
+    pool = members_of(model, LOCALS)
+    model.cadres.loyalty[pool] = 0.5
+    assert model.spec.mechanisms.challenge.loyalty_threshold == 0.5
+    assert challenge.hazard(model)[LOCALS] == 0.0
+    model.cadres.loyalty[pool] = 0.49
+    assert challenge.hazard(model)[LOCALS] > 0.0
+
+
+def test_the_leaders_own_faction_never_challenges_even_threatened_and_disloyal():
+    """The core (the leader's faction) fully disloyal, with an opening and threatened by a fall
+    from its peak power share: its hazard is still 0."""
+    model = challenge_ready({"mechanisms.threat.decline": 1.0})
+    assert model.leader.faction == CORE
+    model.cadres.loyalty[members_of(model, CORE)] = 0.0
+    open_for(model, CORE)
+    model.power = np.array([0.2, 0.4, 0.4])
+    model.factions.peak_power[CORE] = 1.0
+    assert threat.threat(model)[CORE] == pytest.approx(0.8)
+    assert challenge.hazard(model)[CORE] == 0.0
+    assert challenge.hazard(model)[LOCALS] > 0.0  # the others still may
+
+
+def first_challengers(model) -> str:
+    challenge.attempt(model)
+    return events(model, "challenge")[0][4].split(";")[0]
+
+
+def test_a_threatened_faction_exactly_at_the_loyalty_threshold_does_not_join():
+    """Locals fire; the clients, threatened and closely tied (any closeness joins), have a mean
+    loyalty exactly at the threshold: they stay out (a little below it they join)."""
+
+    def ally(loyalty: float) -> str:
+        model = challenge_ready(
+            {"mechanisms.challenge.ally_tie_threshold": 0.0}, challengers=(CLIENTS, LOCALS)
+        )
+        model.factions.opening_until[CLIENTS] = NOT_YET  # the clients do not fire themselves
+        model.cadres.loyalty[members_of(model, CLIENTS)] = loyalty
+        return first_challengers(model)
+
+    assert ally(0.5) == "by locals"
+    assert ally(0.49) == "by clients+locals"
+
+
+def test_a_faction_cooling_down_through_this_month_does_not_join():
+    """The clients' challenge cooldown runs to this very month: no ally yet; one month earlier
+    it has ended and they join."""
+
+    def ally(months_before: int) -> str:
+        model = challenge_ready(
+            {"mechanisms.challenge.ally_tie_threshold": 0.0}, challengers=(CLIENTS, LOCALS)
+        )
+        model.factions.opening_until[CLIENTS] = NOT_YET
+        model.factions.challenge_cooldown[CLIENTS] = model.month - months_before
+        return first_challengers(model)
+
+    assert ally(0) == "by locals"
+    assert ally(1) == "by clients+locals"
+
+
+def test_a_tie_closeness_exactly_at_the_ally_threshold_joins():
+    closeness = challenge.tie_closeness(make())[LOCALS, CLIENTS]
+    assert closeness > 0
+    model = challenge_ready(
+        {"mechanisms.challenge.ally_tie_threshold": float(closeness)},
+        challengers=(CLIENTS, LOCALS),
+    )
+    assert challenge.tie_closeness(model)[LOCALS, CLIENTS] == closeness
+    model.factions.opening_until[CLIENTS] = NOT_YET
+    assert first_challengers(model) == "by clients+locals"
 
 
 def test_contest_odds_of_a_side_without_power_are_zero():
@@ -539,3 +621,148 @@ def test_an_expulsion_wave_records_the_members_expelled():
     assert events(model, "expulsion_wave") == [
         (model.month, "expulsion_wave", LOCALS, -1, f"{entries * m.scale} members expelled")
     ]
+
+
+# --------------------------------------------------------------------------- purge
+
+
+def test_scapegoats_are_the_factions_with_blame_but_the_exempt_leaders():
+    model = make()
+    model.factions.blame[:] = [0.3, 0.0, 0.4]
+    assert purge.scapegoats(model).tolist() == [False, False, True]  # the leader's is spared
+    free = make({"mechanisms.purge.leader_exempt": False})
+    free.factions.blame[:] = [0.3, 0.0, 0.4]
+    assert purge.scapegoats(free).tolist() == [True, False, True]
+
+
+def test_arrestable_are_those_in_office_less_the_exempt_leader_and_his_faction():
+    model = make()
+    mask = purge.arrestable(model)
+    assert not mask[model.leader.cadre] and not mask[members_of(model, CORE)].any()
+    np.testing.assert_array_equal(mask, office(model) & (model.cadres.faction != CORE))
+    free = make({"mechanisms.purge.leader_exempt": False})
+    last = free.cadres.n - 1  # not yet entered in the tiny scenario: put it in office
+    free.set_status(np.array([last]), Status.ACTIVE)
+    assert office(free)[last]
+    np.testing.assert_array_equal(purge.arrestable(free), office(free))  # the last one too
+
+
+def test_a_campaign_in_the_last_month_of_exposure_is_logged_as_exposed():
+    def reason(until: int) -> str:
+        model = make()
+        model.factions.exposed_until[LOCALS] = model.month + until
+        purge.start_campaign(model, LOCALS)
+        ((_, _, faction, _, detail),) = events(model, "purge_campaign")
+        assert faction == LOCALS
+        return detail.rsplit(" (", 1)[1]
+
+    assert reason(0) == "exposed)"
+    assert reason(-1) == "pretext or strength)"
+
+
+def test_launches_draw_once_per_faction_even_when_every_hazard_is_zero():
+    """The stream is part of the rule: a candidate with a hazard of exactly 0 still means one
+    draw per faction (else every later draw of the run would shift)."""
+    model = make({"mechanisms.purge.launch_rate": 0.0})
+    target_only(model, LOCALS)
+    hazard = purge.launch_hazard(model)
+    assert hazard[LOCALS] == 0.0 and (hazard[[CORE, CLIENTS]] < 0).all()
+    stream = copy_of_stream(model.rng)
+    stream.random(model.n_factions)
+    purge.launch_campaigns(model)
+    assert model.rng.bit_generator.state == stream.bit_generator.state
+    assert not events(model, "purge_campaign")
+
+
+# --------------------------------------------------------------------------- inner purge
+
+
+def test_the_leader_turns_on_his_camp_exactly_when_the_draw_is_below_its_hazard():
+    """Hazard ``rate * established * menace`` (all three below 1 here); the inner purge runs
+    for the geometric length drawn next, which its event records."""
+    overrides = {
+        "mechanisms.inner_purge.rate": 0.8,
+        "mechanisms.purge.established_share": 0.475,
+        "mechanisms.purge.established_width": 0.01,
+    }
+    seen = set()
+    for seed in range(30):
+        model = make(INNER_SURE | overrides, seed)
+        model.cadres.loyalty[lieutenants(model)] = 0.75  # suspicion factor 0.5
+        model.power = np.array([0.48, 0.4, 0.12])  # established: 1 / (1 + e^-0.5)
+        menace = inner_purge.menace(model)
+        target = int(np.argmax(menace))
+        established = purge.established(model)
+        assert 0.2 < established < 0.9 and 0 < menace[target] < 1
+        hazard = 0.8 * established * menace[target]
+        stream = copy_of_stream(model.rng)
+        inner_purge.turn_on_camp(model)
+        fired = bool(stream.random() < hazard)
+        seen.add(fired)
+        assert model.leader.purging_camp(model.month) == fired
+        if not fired:
+            assert not events(model, "camp_purge")
+            continue
+        length = int(stream.geometric(1.0 / model.spec.mechanisms.purge.campaign_months))
+        detail = f"inner purge of about {length} months"
+        assert events(model, "camp_purge") == [(model.month, "camp_purge", CORE, target, detail)]
+        assert model.leader.purging_camp(model.month + length)
+        assert not model.leader.purging_camp(model.month + length + 1)
+    assert seen == {True, False}
+
+
+def test_menace_depends_on_the_following_relative_to_the_leaders_only():
+    """All tie weights scaled down (the leader's following below 1): the menace is the same."""
+    model = make(INNER_SURE)
+    model.cadres.loyalty[:] = 0.0
+    before = inner_purge.menace(model)
+    ls = lieutenants(model)
+    assert (before[ls] < 1).any()
+    model.ties.weight[:] *= 1e-3
+    assert model.ties.sum_over_ties(office(model).astype(float))[model.leader.cadre] < 1
+    np.testing.assert_allclose(inner_purge.menace(model), before, rtol=1e-9)
+
+
+def test_a_leader_without_a_following_fears_every_lieutenant_fully():
+    """No tie of the leader (nor of one lieutenant) has weight: each lieutenant's rivalry is 1,
+    his menace his suspicion factor (1 at loyalty 0), the isolated one's too."""
+    model = make(INNER_SURE)
+    model.cadres.loyalty[:] = 0.0
+    ls = lieutenants(model)
+    ties = model.ties
+    for i in (model.leader.cadre, ls[0]):
+        ties.weight[(ties.src == i) | (ties.dst == i)] = 0.0
+    menace = inner_purge.menace(model)
+    np.testing.assert_array_equal(menace[ls], np.ones(len(ls)))
+    assert menace[model.leader.cadre] == 0.0
+
+
+def test_no_arrest_in_the_camp_and_no_draw_unless_an_inner_purge_runs():
+    model = make(INNER_SURE | {"mechanisms.inner_purge.direct_arrest": 1.0})
+    assert not model.leader.purging_camp(model.month)
+    state = model.rng.bit_generator.state
+    inner_purge.spread_arrests(model)
+    assert not events(model, "arrest")
+    assert model.rng.bit_generator.state == state
+
+
+def test_an_inner_purge_spares_the_ties_outside_the_camp():
+    """A lieutenant tied to cadres of other factions is arrested; with a sure spread the camp
+    cadres tied to him fall, those of other factions (no collateral) do not."""
+    model = make(
+        INNER_SURE | {"mechanisms.purge.spread": 1.0, "mechanisms.inner_purge.direct_arrest": 0.0}
+    )
+    model.patrons.presence[:] = 0.0  # no protection
+    c = model.cadres
+    camp = lieutenants(model)
+    outside = np.flatnonzero(office(model) & (c.faction != CORE))
+    crossing = [tied(model, np.array([i]))[outside].sum() for i in camp]
+    lieutenant = camp[int(np.argmax(crossing))]
+    reached = outside[tied(model, np.array([lieutenant]))[outside]]
+    assert len(reached) > 0
+    purge.arrest(model, np.array([lieutenant]), "lieutenant")
+    model.leader.turn_on_camp(model.month + 3)
+    inner_purge.spread_arrests(model)
+    assert (c.status[reached] != Status.ARRESTED).all()
+    comrades = camp[tied(model, np.array([lieutenant]))[camp]]
+    assert (c.status[comrades] == Status.ARRESTED).all()
