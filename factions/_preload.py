@@ -3,8 +3,7 @@ turns runs into tables (with the storage libraries it imports) and the compiled 
 loaded once there, and every worker forked from it starts warm instead of spending about half a
 second importing them again."""
 
-import factions.experiment.runner
-import factions.model  # noqa: F401
+import factions.experiment.runner  # noqa: F401 - imported to be inherited by the workers
 from factions.compiled import warm_up
 
 warm_up()

@@ -146,10 +146,10 @@ class FactionModel(mesa.Model):
         )
         self._init_membership()
         self.cadre_agents = [Cadre(self, i) for i in range(self.cadres.n)]
-        self._schedule = self._events_by_month()
         self.latent_splits = {  # key -> cohesion-triggered split that has not happened yet
             key: e for key, e in spec.active_events() if e.kind == "split" and e.when == "cohesion"
         }
+        self._schedule = self._events_by_month()
         self.refresh_power()
         congress.elect(self, spec.committee.initial_seats)
         self.initial_cadres = {
@@ -245,7 +245,7 @@ class FactionModel(mesa.Model):
         split mechanism decides when it happens)."""
         schedule: dict[int, list] = {}
         for key, event in self.spec.active_events():
-            if event.kind == "split" and event.when == "cohesion":
+            if key in self.latent_splits:
                 continue
             schedule.setdefault(parse_month(event.date), []).append((key, event))
         return schedule

@@ -18,7 +18,6 @@ from factions.state import NO_END, NOT_YET, EndCause, Fate, fates
 __all__ = [
     "END_CAUSE_NAMES",
     "FATE_NAMES",
-    "RUN_COLUMNS",
     "TABLES",
     "Columns",
     "concat_tables",
@@ -182,7 +181,7 @@ def cadre_columns(model: FactionModel) -> Columns:
 
 
 #: How each per-run table but ``runs`` (which the runner writes: it knows the seeds) is made.
-RUN_COLUMNS = {
+_BUILDERS = {
     "factions": faction_columns,
     "timeseries": timeseries_columns,
     "events": event_columns,
@@ -193,7 +192,7 @@ RUN_COLUMNS = {
 
 def run_columns(model: FactionModel) -> dict[str, Columns]:
     """Every per-run table but ``runs``, as columns of numpy arrays (no run id yet)."""
-    return {name: make(model) for name, make in RUN_COLUMNS.items()}
+    return {name: make(model) for name, make in _BUILDERS.items()}
 
 
 def stack_runs(

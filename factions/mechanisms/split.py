@@ -138,9 +138,7 @@ def hazard(model: FactionModel, event: Split) -> tuple[float, float]:
     if model.month < parse_month(event.date) or not model.standing[parent]:
         return 0.0, 0.0
     pool = wing(model, parent)
-    seated = int(model.cadres.seat[pool].sum())
-    count = part(event.share, seated) + part(event.share, len(pool) - seated)
-    if not 0 < count < len(pool):
+    if not 0 < len(movers(model, pool, event.share, least_loyal)) < len(pool):
         return 0.0, 0.0
     spread = float(model.cadres.loyalty[pool].std())
     p = model.spec.mechanisms.split
